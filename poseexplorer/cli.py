@@ -1,0 +1,48 @@
+"""The `poseexplorer` command: the GUI by default, headless subcommands for batch work.
+
+Only argument parsing lives here; each subcommand imports its module lazily so `--help` needs
+neither a display nor torch.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="poseexplorer",
+        description="Pose Explorer: find and compare human poses across camera views. "
+        "Without a subcommand it opens the main window.",
+    )
+    parser.add_argument("--library", metavar="FILE", help="pose library file (default: the last one used, "
+                        "or poses.sqlite in the user data folder)")
+    parser.add_argument("--model", metavar="FILE", help="model weights (default: the bundled Pr-VIPE model)")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="videos or image folders to add on start")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _register_headless_commands(sub)
+    return parser
+
+
+def _register_headless_commands(sub: argparse._SubParsersAction) -> None:
+    """Subcommands of headless packages register themselves here (library: index, export)."""
+    try:
+        from .library.commands import register
+    except ImportError:  # the library package is not there yet
+        return
+    register(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "run", None) is not None:
+        return int(args.run(args) or 0)
+    from .gui.app import run_app
+
+    return run_app(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
