@@ -1,0 +1,77 @@
+"""One generic Qt worker that runs any headless job (see poseexplorer.jobs) in a thread.
+
+Workers never touch widgets: they only emit signals, which Qt delivers in the GUI thread.
+"""
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from ..jobs import Cancelled, Job
+
+
+class JobWorker(QObject):
+    """Runs `job(progress, cancel)` in its own QThread.
+
+    Signals: progress(done, total, message), finished(result), failed(message, details), cancelled().
+    Exactly one of finished/failed/cancelled is emitted, then `done`.
+    """
+
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(str, str)
+    cancelled = Signal()
+    done = Signal()
+
+    def __init__(self, job: Job, name: str = "job", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._job = job
+        self._cancel = threading.Event()
+        self._thread = _JobThread(self)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def is_running(self) -> bool:
+        return self._thread.isRunning()
+
+    def wait(self, ms: int = 30000) -> bool:
+        return self._thread.wait(ms)
+
+    def _run(self) -> None:
+        try:
+            result: Any = self._job(self._emit_progress, self._cancel.is_set)
+        except Cancelled:
+            self.cancelled.emit()
+        except Exception as exc:  # report, never crash the GUI thread
+            self.failed.emit(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+                             traceback.format_exc())
+        else:
+            if self._cancel.is_set():
+                self.cancelled.emit()
+            else:
+                self.finished.emit(result)
+        finally:
+            self.done.emit()
+
+    def _emit_progress(self, done: int, total: int, message: str = "") -> None:
+        self.progress.emit(int(done), int(total), str(message))
+
+
+class _JobThread(QThread):
+    def __init__(self, worker: JobWorker) -> None:
+        super().__init__()
+        self._worker = worker
+
+    def run(self) -> None:
+        self._worker._run()
