@@ -9,7 +9,7 @@ import argparse
 import sys
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_paths: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="poseexplorer",
         description="Pose Explorer: find and compare human poses across camera views. "
@@ -18,7 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--library", metavar="FILE", help="pose library file (default: the last one used, "
                         "or poses.sqlite in the user data folder)")
     parser.add_argument("--model", metavar="FILE", help="model weights (default: the bundled Pr-VIPE model)")
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="videos or image folders to add on start")
+    if with_paths:  # a greedy nargs="*" positional would swallow the subcommand name (argparse limitation)
+        parser.add_argument("paths", nargs="*", metavar="PATH", help="videos or image folders to add on start")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _register_headless_commands(sub)
     return parser
@@ -33,9 +34,26 @@ def _register_headless_commands(sub: argparse._SubParsersAction) -> None:
     register(sub)
 
 
+_SUBCOMMANDS = ("index", "export")
+_VALUE_OPTIONS = ("--library", "--model")
+
+
+def _names_subcommand(argv: list[str]) -> bool:
+    """True when the first positional argument (skipping top-level options) is a subcommand."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg in _SUBCOMMANDS
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
+    parser = build_parser(with_paths=not _names_subcommand(argv))
     args = parser.parse_args(argv)
     if getattr(args, "run", None) is not None:
         return int(args.run(args) or 0)

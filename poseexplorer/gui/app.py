@@ -15,10 +15,30 @@ def create_app(argv: list[str] | None = None):
     return app
 
 
+def apply_dark_palette(app) -> None:
+    """A dark Fusion palette: poses and video frames read better on dark grey."""
+    from PySide6.QtGui import QColor, QPalette
+
+    app.setStyle("Fusion")
+    pal = QPalette()
+    for role, rgb in ((QPalette.ColorRole.Window, (45, 45, 50)), (QPalette.ColorRole.WindowText, (225, 225, 225)),
+                      (QPalette.ColorRole.Base, (32, 32, 36)), (QPalette.ColorRole.AlternateBase, (45, 45, 50)),
+                      (QPalette.ColorRole.Text, (225, 225, 225)), (QPalette.ColorRole.Button, (55, 55, 60)),
+                      (QPalette.ColorRole.ButtonText, (225, 225, 225)), (QPalette.ColorRole.Highlight, (60, 110, 190)),
+                      (QPalette.ColorRole.HighlightedText, (255, 255, 255)),
+                      (QPalette.ColorRole.ToolTipBase, (32, 32, 36)), (QPalette.ColorRole.ToolTipText, (225, 225, 225)),
+                      (QPalette.ColorRole.PlaceholderText, (140, 140, 140))):
+        pal.setColor(role, QColor(*rgb))
+    app.setPalette(pal)
+
+
 def run_app(args: argparse.Namespace) -> int:
     app = create_app()
+    apply_dark_palette(app)
     from .main_window import MainWindow
 
     window = MainWindow()
     window.show()
+    window.start(library=getattr(args, "library", None), model=getattr(args, "model", None),
+                 paths=list(getattr(args, "paths", None) or []))
     return app.exec()

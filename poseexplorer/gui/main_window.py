@@ -1,13 +1,236 @@
-"""The main window. Panels are added as dock widgets by later work."""
+"""The main window: the viewer in the centre, the other panels as docks, menus, shortcuts, drag-and-drop.
+
+Layout and settings are remembered in QSettings. Other packages add panels with add_panel(name, widget, area).
+"""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+
+from .job_runner import JobRunner
+from .library_controller import LibraryController
+from .panels.ambiguity_panel import AmbiguityPanel
+from .panels.library_panel import LibraryPanel
+from .panels.retrieval_panel import RetrievalPanel
+from .panels.scatter_panel import ScatterPanel
+from .panels.skeleton3d_panel import Skeleton3DPanel
+from .panels.viewer_panel import ViewerPanel
+from .settings import AppSettings
+from .shortcuts import SHORTCUTS, ShortcutsDialog
+from .state import AppState
+
+LAYOUT_VERSION = 1
+AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
+         "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    """Create, then call start(library, model, paths) to open a library (or the last one) and import."""
+
+    def __init__(self, settings: AppSettings | None = None, with_3d: bool = True) -> None:
         super().__init__()
         self.setWindowTitle("Pose Explorer")
-        self.resize(1400, 900)
-        placeholder = QLabel("Drop videos or image folders here")
-        self.setCentralWidget(placeholder)
+        self.resize(1600, 1000)
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.settings = settings or AppSettings.load()
+        self.state = AppState(self)
+        self.state.min_visibility = self.settings.min_visibility
+        self.runner = JobRunner(self)
+        self.docks: dict[str, QDockWidget] = {}
+        self.viewer = ViewerPanel(self.state)
+        self.setCentralWidget(self.viewer)
+        self.library_panel = LibraryPanel(self.state)
+        self.controller = LibraryController(self.state, self.runner, self.library_panel, self.settings.workers, self)
+        self.retrieval = RetrievalPanel(self.state, self.runner)
+        self.ambiguity = AmbiguityPanel(self.state)
+        self.scatter = ScatterPanel(self.state, self.runner)
+        self.skeleton3d = Skeleton3DPanel(self.state) if with_3d else None
+        self.add_panel("Library", self.library_panel, "left")
+        self.add_panel("Ambiguity", self.ambiguity, "left")
+        self.add_panel("Retrieval", self.retrieval, "right")
+        if self.skeleton3d is not None:
+            self.add_panel("3D skeleton", self.skeleton3d, "right")
+        self.add_panel("Scatter", self.scatter, "bottom")
+        self._build_menus()
+        self._build_shortcuts()
+        self._build_status_bar()
+        self.library_panel.addFilesRequested.connect(self.open_files)
+        self.library_panel.addFolderRequested.connect(self.open_folder)
+        self.controller.libraryFailed.connect(lambda msg: QMessageBox.warning(self, "Pose library", msg))
+        self._restore_layout()
+
+    # --- panels -------------------------------------------------------------------------------------
+    def add_panel(self, name: str, widget: QWidget, area: str = "right") -> QDockWidget:
+        """Add a dockable panel (used by other packages too: the sync panel). area: left/right/bottom/top."""
+        dock = QDockWidget(name, self)
+        dock.setObjectName(f"dock_{name.lower().replace(' ', '_')}")
+        dock.setWidget(widget)
+        self.addDockWidget(AREAS.get(area, Qt.DockWidgetArea.RightDockWidgetArea), dock)
+        self.docks[name] = dock
+        if hasattr(self, "view_menu"):
+            self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    # --- menus --------------------------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Open files…", self.open_files, "Ctrl+O")
+        self._action(file_menu, "Open &folder…", self.open_folder, "Ctrl+Shift+O")
+        self._action(file_menu, "Open &library…", self.open_library_dialog)
+        file_menu.addSeparator()
+        self._action(file_menu, "Export results to CSV…", self.retrieval.export_csv_dialog, "Ctrl+E")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
+        self.view_menu = bar.addMenu("&View")
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self._action(self.view_menu, "Reset layout", self.reset_layout)
+        settings_menu = bar.addMenu("&Settings")
+        self._action(settings_menu, "&Preferences…", self.open_settings, "Ctrl+,")
+        self.train_action = self._action(settings_menu, "Train a model…", self.open_training_dialog)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
+
+    def _build_shortcuts(self) -> None:
+        handlers = {"play": self.viewer.toggle_play, "prev": lambda: self.viewer.step(-1),
+                    "next": lambda: self.viewer.step(1), "prev10": lambda: self.viewer.step(-10),
+                    "next10": lambda: self.viewer.step(10), "fit": self.viewer.view.fit}
+        self.shortcuts = []
+        for key, (sequence, _) in SHORTCUTS.items():
+            if key in handlers:
+                sc = QShortcut(QKeySequence(sequence), self)
+                sc.activated.connect(handlers[key])
+                self.shortcuts.append(sc)
+
+    def _build_status_bar(self) -> None:
+        self.jobs_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.jobs_label)
+        self.state.statusMessage.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.runner.activity.connect(self._jobs_changed)
+
+    def _jobs_changed(self, count: int) -> None:
+        names = self.runner.running_names()
+        self.jobs_label.setText(f"working: {', '.join(names)}" if names else "")
+
+    # --- actions ------------------------------------------------------------------------------------
+    def open_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add videos, images or keypoint files")
+        self.import_paths(paths)
+
+    def open_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add an image folder")
+        if path:
+            self.import_paths([path])
+
+    def import_paths(self, paths: list[str]) -> None:
+        self.controller.import_paths(paths)
+
+    def open_library_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Open or create a pose library", self.state.library_path or "",
+                                              "Pose library (*.sqlite);;All files (*)",
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if path and self.controller.open_library(path):
+            self.settings.library_path = path
+            self.settings.save()
+
+    def open_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec():
+            self.apply_settings(dialog.settings())
+
+    def apply_settings(self, new: AppSettings) -> None:
+        old, self.settings = self.settings, new
+        new.save()
+        self.controller.workers = new.workers
+        if new.min_visibility != old.min_visibility:
+            self.state.min_visibility = new.min_visibility
+            self.state.optionsChanged.emit()
+        if new.model_path != old.model_path:
+            self.controller.load_model(new.model_path or None)
+        if new.library_path != old.library_path and new.library_path:
+            self.controller.open_library(new.library_path)
+
+    def open_training_dialog(self) -> None:
+        try:
+            from .training_dialog import TrainingDialog
+        except ImportError as exc:
+            QMessageBox.information(self, "Train a model", f"Training from the app is not available: {exc}")
+            return
+        dialog = TrainingDialog(self)
+        dialog.show()
+        self._training_dialog = dialog
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self).exec()
+
+    # --- start-up -----------------------------------------------------------------------------------
+    def start(self, library: str | None = None, model: str | None = None, paths: list[str] | None = None) -> None:
+        """Open the given library (else the last one, else the default), load the model, import paths."""
+        from ..library import default_library_path
+
+        lib = library or (self.settings.library_path if self.settings.reopen_last_library else "")
+        lib = lib or str(default_library_path())
+        if self.controller.open_library(lib):
+            self.settings.library_path = self.state.library_path or lib
+            self.settings.save()
+        self.controller.load_model(model or self.settings.model_path or None)
+        if paths:
+            self.import_paths([str(Path(p)) for p in paths])
+
+    # --- drag and drop ------------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_paths(paths)
+
+    # --- layout ---------------------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        qs = QSettings()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        geometry, state = qs.value("window/geometry"), qs.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state, LAYOUT_VERSION)
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+
+    def save_layout(self) -> None:
+        qs = QSettings()
+        qs.setValue("window/geometry", self.saveGeometry())
+        qs.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        qs.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.save_layout()
+        self.runner.cancel_all()
+        self.viewer.loader.stop()
+        super().closeEvent(event)

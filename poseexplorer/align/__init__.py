@@ -1,0 +1,49 @@
+"""Sequence alignment of embedded videos (prvipe-method.md section 9), headless, numpy only.
+
+Public names:
+
+    path = px.align(emb_a, emb_b, model, **options)    # (L, 2) int64: column 0 frames of A, 1 frames of B
+    al = align_sequences(emb_a, emb_b, model, *, mirrored_b=None, valid_a=None, valid_b=None,
+                         band=None, subsequence=False, kernel=7, rate=3, method="quadrature")
+    al.path (L, 2), al.sync_map (Ta,) B frame for each A frame, al.cost (Ta, Tb), al.distance (mean path
+    cost), al.mirrored (the mirrored B sequence matched better), al.inverse_sync_map() (Tb,)
+
+    cost = sequence_cost(emb_a, emb_b, a, b, kernel=7, rate=3, valid_a=None, valid_b=None)  # (Ta, Tb)
+    path, total = dtw(cost, band=None, subsequence=False)
+    tau = kendall_tau(sync_map, reference=None)
+    export_synced_video(reader_a, reader_b, sync_map, out_path, overlay=None, progress=..., cancel=...)
+
+`model` is anything with float attributes `a` and `b` (a PoseModel, or MatchParams(a, b)).
+Frames with no person (a False entry in valid_a/valid_b, or a non-finite embedding row) are bridged: their
+pairs are left out of the atrous window average, and a pair whose whole window is missing gets the mean
+valid cost, so the path passes through such gaps at neutral cost and every A frame still has a sync entry.
+`export` imports cv2 only when called, so importing this package stays light.
+"""
+from .api import MatchParams, align
+from .cost import ATROUS_KERNEL, ATROUS_RATE, atrous_average, frame_distance, sequence_cost
+from .dtw import dtw
+from .export import ExportError, export_synced_video
+from .sequences import Alignment, align_sequences, kendall_tau, nearest_neighbour_map
+
+__all__ = [
+    "MatchParams", "align", "ATROUS_KERNEL", "ATROUS_RATE", "atrous_average", "frame_distance",
+    "sequence_cost", "dtw", "ExportError", "export_synced_video", "Alignment", "align_sequences",
+    "kendall_tau", "nearest_neighbour_map",
+]
+
+
+# `import poseexplorer.align` rebinds the attribute `poseexplorer.align` from the px.align function to this
+# package. Making the package callable keeps `px.align(emb_a, emb_b, model)` working either way.
+def _make_callable() -> None:
+    import sys
+    import types
+
+    class _CallableAlignPackage(types.ModuleType):
+        def __call__(self, emb_a, emb_b, model, **options):
+            """px.align: see poseexplorer.align.api.align."""
+            return align(emb_a, emb_b, model, **options)
+
+    sys.modules[__name__].__class__ = _CallableAlignPackage
+
+
+_make_callable()

@@ -1,0 +1,130 @@
+"""Where the sync panel's per-frame embeddings come from: given directly, the library, or fresh detection.
+
+`make_sync_job(sources, model, library_path)` returns a headless job (poseexplorer.jobs contract) that
+turns each source into a PoseSequence (indexing a new video into the library first, so its detections
+are kept and reused) and aligns the followers to the first source. Nothing here imports Qt.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..core.mirror import mirror_coco13
+from ..core.poses import Embedding
+from ..jobs import CancelCheck, Cancelled, Job, Progress
+from .video_sync import PoseSequence, SyncResult, sync_to_reference
+
+
+@dataclass(frozen=True)
+class VideoSource:
+    """A video to sync: a path (indexed first when it is not in the library yet) or a library media id."""
+
+    path: str = ""
+    media_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.path and self.media_id is None:
+            raise ValueError("VideoSource needs a path or a media_id")
+
+
+Source = PoseSequence | VideoSource
+
+
+def sequence_from_frames(name: str, path: str, fps: float, n_frames: int, frame_index: np.ndarray,
+                         xy: np.ndarray, scores: np.ndarray, has_pose: np.ndarray, model,
+                         media_id: int | None = None) -> PoseSequence:
+    """Embed detected poses (and their mirror images) into a per-frame sequence of n_frames rows.
+
+    frame_index: (P,) frames that were processed; xy (P, 13, 2), scores (P, 13), has_pose (P,) bool.
+    Frames never processed count as frames without a person.
+    """
+    frame_index = np.asarray(frame_index, dtype=np.int64)
+    keep = np.asarray(has_pose, bool) & (frame_index >= 0) & (frame_index < n_frames)
+    rows, pts, sc = frame_index[keep], np.asarray(xy)[keep], np.asarray(scores)[keep]
+    valid = np.zeros(n_frames, bool)
+    valid[rows] = True
+    if not valid.any():
+        raise ValueError(f"{name}: no person was detected in any frame, so it cannot be synced")
+    emb = model.embed(pts, sc)
+    m_xy, m_sc = mirror_coco13(pts, 0.0, sc)
+    emb_m = model.embed(m_xy, m_sc)
+    return PoseSequence(name, path, float(fps), _spread(emb, rows, n_frames), valid,
+                        _spread(emb_m, rows, n_frames), media_id)
+
+
+def _spread(emb: Embedding, rows: np.ndarray, n: int) -> Embedding:
+    """An (n, D) embedding with `emb` at `rows` and neutral filler (mean 0, stddev 1) elsewhere."""
+    mean = np.zeros((n, emb.dim), np.float32)
+    std = np.ones((n, emb.dim), np.float32)
+    mean[rows], std[rows] = emb.mean, emb.stddev
+    return Embedding(mean, std)
+
+
+def sequence_from_library(library_path: str, media_id: int, model) -> PoseSequence:
+    """A library video's detections, embedded with `model`."""
+    from ..library import Library
+
+    with Library.open(library_path) as lib:
+        info = next((m for m in lib.media() if m.id == media_id), None)
+        if info is None:
+            raise ValueError(f"media {media_id} is not in the library {library_path}")
+        if info.kind != "video" or not info.fps > 0:
+            raise ValueError(f"{info.name} is not a video (kind {info.kind}); only videos can be synced")
+        table = lib.frames(media_id)
+    n = max(int(info.frames), int(table.frame_index.max()) + 1 if len(table) else 0)
+    return sequence_from_frames(info.name, info.path, info.fps, n, table.frame_index, table.xy, table.scores,
+                                table.has_pose, model, media_id)
+
+
+def index_video(library_path: str, path: str, model, progress: Progress, cancel: CancelCheck) -> int:
+    """Index one video into the library (reusing earlier detections); returns its media id."""
+    from ..library.indexer import index_paths
+
+    report = index_paths(library_path, [path], model=model, workers=1, progress=progress, cancel=cancel)
+    if report.cancelled or cancel():
+        raise Cancelled()
+    file = report.files[0]
+    if not file.ok or file.media_id is None:
+        raise ValueError(f"{Path(path).name}: {file.message or 'could not be indexed'}")
+    return int(file.media_id)
+
+
+def make_sync_job(sources: list[Source], model: Callable[[], object] | object, library_path: str,
+                  band: int | None = None) -> Job:
+    """A job that syncs sources[1:] to sources[0]. `model` is a model or a zero-argument loader of one."""
+    if len(sources) < 2:
+        raise ValueError("syncing needs at least two videos: a reference and one follower")
+
+    def job(progress: Progress, cancel: CancelCheck) -> SyncResult:
+        mdl = model() if callable(model) and not hasattr(model, "a") else model
+        seqs = []
+        for i, src in enumerate(sources):
+            if cancel():
+                raise Cancelled()
+            seqs.append(_resolve(src, mdl, library_path, _scaled(progress, i, len(sources) + 1), cancel))
+        return sync_to_reference(seqs[0], seqs[1:], mdl, band,
+                                 _scaled(progress, len(sources), len(sources) + 1), cancel)
+
+    return job
+
+
+def _resolve(src: Source, model, library_path: str, progress: Progress, cancel: CancelCheck) -> PoseSequence:
+    if isinstance(src, PoseSequence):
+        return src
+    media_id = src.media_id
+    if media_id is None:
+        progress(0, 1, f"detecting poses in {Path(src.path).name}")
+        media_id = index_video(library_path, src.path, model, progress, cancel)
+    return sequence_from_library(library_path, media_id, model)
+
+
+def _scaled(progress: Progress, part: int, parts: int) -> Progress:
+    """Progress of one stage mapped onto a 0..1000 overall bar split into `parts` equal stages."""
+    def report(done: int, total: int, message: str = "") -> None:
+        frac = (done / total) if total else 0.0
+        progress(int(1000 * (part + min(1.0, frac)) / parts), 1000, message)
+
+    return report

@@ -1,0 +1,94 @@
+"""Network inputs from COCO-13 keypoints: 2D normalisation that copes with masked points. numpy only.
+
+With every keypoint visible this is exactly `core.normalize_2d` (hip midpoint, largest torso distance,
+times 0.5). Masked keypoints (score below the model's threshold, or NaN) are left out: the centre falls
+back to the one visible hip, then the shoulders, then the visible points; the scale to the largest
+distance among the visible torso points, then among all visible points (times 0.5, roughly the torso's
+share of the body). Masked coordinates are set to 0 and the mask goes to the network as extra inputs,
+as in the occlusion-robust Pr-VIPE follow-up, so it learns what each fallback means. Training uses this
+same function on its augmented views, so inference sees what training saw.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.skeleton import COCO13_TORSO
+
+_EPS = 1e-6
+_HIPS = (7, 8)
+_SHOULDERS = (1, 2)
+
+
+def visibility(xy: np.ndarray, scores: np.ndarray | None, threshold: float) -> np.ndarray:
+    """(N, 13) bool: a keypoint counts when its score reaches `threshold` and its coordinates are finite."""
+    vis = np.isfinite(xy).all(-1)
+    if scores is not None:
+        scores = np.asarray(scores, dtype=np.float32)
+        if scores.shape != xy.shape[:-1]:
+            raise ValueError(f"scores must have shape {xy.shape[:-1]}, got {scores.shape}")
+        vis &= np.nan_to_num(scores, nan=0.0) >= threshold
+    return vis
+
+
+def _mean_of(xy: np.ndarray, vis: np.ndarray, joints: tuple[int, ...] | slice) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of the visible points among `joints`: ((N, 2), (N,) count)."""
+    w = vis[:, joints].astype(np.float64)
+    count = w.sum(-1)
+    total = (xy[:, joints] * w[..., None]).sum(1)
+    return total / np.maximum(count, 1.0)[:, None], count
+
+
+def masked_centre(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
+    """Hip midpoint, else the visible hip, else the shoulders, else all visible points. -> (N, 2)."""
+    hips, n_hips = _mean_of(xy, vis, list(_HIPS))
+    shoulders, n_sh = _mean_of(xy, vis, list(_SHOULDERS))
+    every, _ = _mean_of(xy, vis, slice(None))
+    centre = np.where((n_sh > 0)[:, None], shoulders, every)
+    return np.where((n_hips > 0)[:, None], hips, centre)
+
+
+def _max_pair_distance(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
+    """Largest distance between two visible points. xy (N, J, 2), vis (N, J) -> (N,), 0 if < 2 visible."""
+    diff = xy[:, :, None, :] - xy[:, None, :, :]
+    dist = np.sqrt((diff**2).sum(-1))
+    both = vis[:, :, None] & vis[:, None, :]
+    return np.where(both, dist, 0.0).max(axis=(-1, -2))
+
+
+def masked_scale(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
+    """Largest visible torso distance, else 0.5 x the largest visible distance, else 1. -> (N,)."""
+    torso = list(COCO13_TORSO)
+    scale = _max_pair_distance(xy[:, torso], vis[:, torso])
+    body = 0.5 * _max_pair_distance(xy, vis)
+    scale = np.where(scale > _EPS, scale, body)
+    return np.where(scale > _EPS, scale, 1.0)
+
+
+def normalize_masked(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
+    """Normalise COCO-13 points using only visible ones; masked points become 0.
+
+    xy: (N, 13, 2) any unit; vis: (N, 13) bool. Returns (N, 13, 2) float32.
+    """
+    xy = np.nan_to_num(np.asarray(xy, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    if xy.ndim != 3 or xy.shape[1:] != (13, 2):
+        raise ValueError(f"keypoints must have shape (N, 13, 2), got {xy.shape}")
+    centre = masked_centre(xy, vis)
+    scale = masked_scale(xy, vis)
+    out = (xy - centre[:, None, :]) / scale[:, None, None] * 0.5
+    return np.where(vis[..., None], out, 0.0).astype(np.float32)
+
+
+def network_input(xy: np.ndarray, vis: np.ndarray | None, use_visibility: bool) -> np.ndarray:
+    """The network's input rows: 26 normalised coordinates, plus the 13-entry mask when `use_visibility`.
+
+    xy: (N, 13, 2); vis: (N, 13) bool or None (all visible). Returns (N, 26) or (N, 39) float32.
+    """
+    xy = np.asarray(xy)
+    if xy.ndim != 3 or xy.shape[1:] != (13, 2):
+        raise ValueError(f"keypoints must have shape (N, 13, 2), got {xy.shape}")
+    if vis is None or not use_visibility:
+        vis = np.isfinite(xy).all(-1) if use_visibility else np.ones(xy.shape[:2], dtype=bool)
+    flat = normalize_masked(xy, vis).reshape(len(xy), 26)
+    if not use_visibility:
+        return flat
+    return np.concatenate([flat, vis.astype(np.float32)], axis=1)

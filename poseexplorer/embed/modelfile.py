@@ -1,0 +1,117 @@
+"""Model files: safetensors weights with the model card JSON embedded in the header, plus a sidecar card.
+
+No pickle anywhere: safetensors holds plain tensors, the card is JSON. The embedded card makes one file
+loadable on its own; the sidecar `<name>.card.json` repeats it with the weights file's sha256, which is
+checked on load when present. Every failure raises ModelFileError naming the file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+
+from .network import MatchingScale, NetworkSpec, PrVipeNet
+
+CARD_KEY = "card"
+FORMAT = "poseexplorer-prvipe/1"
+
+
+class ModelFileError(Exception):
+    """A model file is missing, truncated, corrupt or does not match its card."""
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def card_path_for(weights: Path) -> Path:
+    """assets/prvipe.safetensors -> assets/prvipe.card.json."""
+    return weights.with_name(weights.name.removesuffix(".safetensors") + ".card.json")
+
+
+def save_model(path: Path, net: PrVipeNet, scale: MatchingScale, card: dict, half: bool = False) -> dict:
+    """Write weights + embedded card, then the sidecar card with the sha256. Returns the sidecar card."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()
+               if not k.endswith("num_batches_tracked")}
+    tensors["matching.raw_a"] = scale.raw_a.detach().cpu().reshape(1)
+    tensors["matching.b"] = scale.b.detach().cpu().reshape(1)
+    if half:
+        tensors = {k: (v.half() if v.is_floating_point() and not k.startswith("matching.") else v)
+                   for k, v in tensors.items()}
+    card = dict(card, format=FORMAT, network=net.spec.to_dict(), half_precision=half)
+    card.pop("sha256", None)
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata={CARD_KEY: json.dumps(card)})
+    tmp.replace(path)
+    sidecar = dict(card, sha256=sha256_of(path), file=path.name, size_bytes=path.stat().st_size)
+    card_path_for(path).write_text(json.dumps(sidecar, indent=2) + "\n")
+    return sidecar
+
+
+def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as exc:  # safetensors raises its own error types for truncated/corrupt files
+        raise ModelFileError(f"{path}: not a readable model file (truncated or corrupt?): {exc}") from exc
+    if CARD_KEY not in meta:
+        raise ModelFileError(f"{path}: no model card in the file header; was it written by poseexplorer-train export?")
+    try:
+        card = json.loads(meta[CARD_KEY])
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"{path}: the embedded model card is not valid JSON: {exc}") from exc
+    return tensors, card
+
+
+def _check_sidecar(path: Path, digest: str) -> dict | None:
+    sidecar = card_path_for(path)
+    if not sidecar.is_file():
+        return None
+    try:
+        card = json.loads(sidecar.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{sidecar}: unreadable model card: {exc}") from exc
+    if card.get("sha256") and card["sha256"] != digest:
+        raise ModelFileError(f"{path}: sha256 {digest[:12]}... does not match its card {sidecar.name} "
+                             f"({card['sha256'][:12]}...); the weights and the card belong to different models")
+    return card
+
+
+def load_network(path: Path) -> tuple[PrVipeNet, MatchingScale, dict, str]:
+    """Read a model file -> (network in eval mode, float32; matching scale; card; sha256)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file not found: {path}")
+    digest = sha256_of(path)
+    tensors, card = _read(path)
+    card = _check_sidecar(path, digest) or dict(card, sha256=digest)
+    try:
+        spec = NetworkSpec.from_dict(card["network"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: the model card has no valid network spec: {exc}") from exc
+    net, scale = PrVipeNet(spec), MatchingScale()
+    try:
+        scale.raw_a.data.copy_(tensors.pop("matching.raw_a").float().reshape(()))
+        scale.b.data.copy_(tensors.pop("matching.b").float().reshape(()))
+        net.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=False)
+        missing = set(k for k in net.state_dict() if not k.endswith("num_batches_tracked")) - set(tensors)
+        extra = set(tensors) - set(net.state_dict())
+        if missing or extra:
+            raise RuntimeError(f"missing {sorted(missing)[:4]}, unexpected {sorted(extra)[:4]}")
+    except (KeyError, RuntimeError) as exc:
+        raise ModelFileError(f"{path}: weights do not match the network in its card ({spec}): {exc}") from exc
+    card["sha256"] = digest
+    return net.eval(), scale, card, digest

@@ -1,0 +1,148 @@
+"""LibraryController: opens the library and the model, runs imports, reloads the snapshot, removes media.
+
+All slow work goes through the JobRunner; results come back as signals into the GUI thread and are
+written to AppState. It owns no widgets except the import rows it asks the LibraryPanel to show.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from . import library_jobs
+from .job_runner import JobRunner
+from .panels.library_panel import LibraryPanel
+from .state import AppState
+
+
+class LibraryController(QObject):
+    """Signals: importFinished(report), snapshotLoaded(), modelFailed(message), libraryFailed(message)."""
+
+    importFinished = Signal(object)
+    snapshotLoaded = Signal()
+    modelFailed = Signal(str)
+    libraryFailed = Signal(str)
+
+    def __init__(self, state: AppState, runner: JobRunner, panel: LibraryPanel, workers: int = 1,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.runner, self.panel = state, runner, panel
+        self.workers = workers
+        self.model_error = ""
+        self._model_loading = False
+        self._reload_after_model = False
+        panel.removeRequested.connect(self.remove_media)
+        panel.clearErrorsRequested.connect(self.clear_errors)
+
+    # --- library and model ------------------------------------------------------------------------
+    def open_library(self, path: str) -> bool:
+        """Open (or create) a library file; False with libraryFailed emitted when it is not usable."""
+        from ..library import Library, LibraryError
+
+        try:
+            Library.open(path).close()   # validates; a corrupt or foreign file is never overwritten
+        except (LibraryError, OSError) as exc:
+            self.libraryFailed.emit(str(exc))
+            return False
+        self.state.set_library_path(str(Path(path).expanduser().absolute()))
+        self.reload()
+        return True
+
+    def load_model(self, path: str | None) -> None:
+        """Load the embedding model in a worker (torch import takes seconds); then re-embed and reload."""
+        def job(progress, cancel):
+            progress(0, 1, "loading model")
+            from ..embed.model import load_model
+
+            return load_model(path)
+
+        self._model_loading = True
+        self.runner.run(job, "load model", key="model", on_done=lambda m: self._model_loaded(m, path),
+                        on_failed=lambda msg, details: self._model_failed(msg))
+
+    def _model_loaded(self, model, path: str | None) -> None:
+        self._model_loading = False
+        self.model_error = ""
+        self.state.set_model(model, path)
+        self.state.statusMessage.emit(f"model: {model.name} ({model.kind}, {model.embed_dim}-D)")
+        self.reload()
+
+    def _model_failed(self, message: str) -> None:
+        self._model_loading = False
+        self.model_error = message
+        self.modelFailed.emit(message)
+        self.state.statusMessage.emit(f"No embedding model ({message}); search is disabled")
+        if self._reload_after_model:
+            self.reload()
+
+    @property
+    def model_loading(self) -> bool:
+        return self._model_loading
+
+    # --- snapshot ---------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Embed missing poses and rebuild the snapshot (newest request wins)."""
+        if self.state.library_path is None:
+            return
+        if self._model_loading:  # the model's arrival triggers the reload, with embeddings
+            self._reload_after_model = True
+        job = library_jobs.snapshot_job(self.state.library_path, self.state.model)
+        self.runner.run(job, "load library", key="snapshot", on_done=self._snapshot_loaded,
+                        on_progress=lambda d, t, m: self.state.statusMessage.emit(f"{m} {d}/{t}" if t else m),
+                        on_failed=lambda msg, details: self.state.statusMessage.emit(f"library: {msg}"))
+
+    def _snapshot_loaded(self, snapshot) -> None:
+        self.state.set_snapshot(snapshot)
+        self.state.statusMessage.emit(f"{len(snapshot.media)} media, {len(snapshot)} poses")
+        missing = [m for m in snapshot.media if m.media_id not in self.panel.thumbnails and m.status != "error"]
+        if missing:
+            self.runner.run(library_jobs.thumbnail_job(missing), "thumbnails", key="thumbnails", queue=True,
+                            on_done=self.panel.set_thumbnails)
+        self.snapshotLoaded.emit()
+
+    # --- import -----------------------------------------------------------------------------------
+    def import_paths(self, paths: list[str]) -> None:
+        """Index files and folders in the background; imports queue behind each other."""
+        paths = [str(p) for p in paths if str(p).strip()]
+        if not paths or self.state.library_path is None:
+            return
+        title = ", ".join(Path(p).name for p in paths[:3]) + (f" +{len(paths) - 3}" if len(paths) > 3 else "")
+        holder: dict = {}
+        row = self.panel.add_import_row(f"Importing {title}", lambda: holder["handle"].cancel())
+        job = library_jobs.import_job(self.state.library_path, paths, self.state.model, self.workers)
+        holder["handle"] = self.runner.run(
+            job, f"import {title}", key="import", queue=True, on_progress=row.set_progress,
+            on_done=lambda report: self._import_done(row, report),
+            on_failed=lambda msg, details: self._import_failed(row, msg),
+            on_cancelled=lambda: self._import_cancelled(row))
+
+    def _import_done(self, row, report) -> None:
+        self.panel.remove_import_row(row)
+        errors = [f"{Path(f.path).name}: {f.message}" for f in report.files if not f.ok]
+        self.panel.add_errors(errors)
+        self.reload()
+        self.importFinished.emit(report)
+
+    def _import_failed(self, row, message: str) -> None:
+        self.panel.remove_import_row(row)
+        self.panel.add_errors([f"import failed: {message}"])
+        self.reload()
+
+    def _import_cancelled(self, row) -> None:
+        self.panel.remove_import_row(row)
+        self.state.statusMessage.emit("import cancelled; what was done is kept")
+        self.reload()
+
+    # --- removal ------------------------------------------------------------------------------------
+    def remove_media(self, media_ids: list[int]) -> None:
+        if self.state.library_path is None or not media_ids:
+            return
+        self.runner.run(library_jobs.remove_job(self.state.library_path, media_ids), "remove media",
+                        key="remove", queue=True, on_done=lambda ids: self.reload(),
+                        on_failed=lambda msg, d: self.panel.add_errors([f"remove failed: {msg}"]))
+
+    def clear_errors(self) -> None:
+        """Forget failed files: their messages and their library entries."""
+        self.panel.clear_error_messages()
+        failed = [m.media_id for m in self.state.snapshot.media if m.status == "error"]
+        self.remove_media(failed)

@@ -1,0 +1,211 @@
+"""Retrieval panel: the top matches of the current pose in other media, as a grid of pose crops.
+
+Each tile shows media name, frame and confidence (the sampled matching probability). Options: k, exclude
+the same media, mirror search; the scatter's rectangle/lasso selection restricts the candidates. Clicking
+a tile opens that frame in the viewer (the results stay until another frame is chosen). Export to CSV.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QListView, QListWidget,
+                               QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from ..job_runner import JobRunner
+from ..library_jobs import crop_job
+from ..search_jobs import IndexCache, SearchRequest, search_job
+from ..state import AppState, ResultRow
+from ..views.pose_crop import render_crop
+
+TILE = 128
+CSV_COLUMNS = ("rank", "query_media", "query_frame_index", "query_pose_id", "media", "path", "frame_index", "pose_id",
+               "confidence", "mirrored")
+
+
+def confidence_colour(p: float) -> QColor:
+    return QColor(90, 210, 110) if p >= 0.6 else QColor(230, 200, 70) if p >= 0.3 else QColor(200, 120, 110)
+
+
+class RetrievalPanel(QWidget):
+    def __init__(self, state: AppState, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.runner = state, runner
+        self.cache = IndexCache()
+        self.searching = False
+        self._opening_result = -1
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(200)
+        self._debounce.timeout.connect(self.search)
+        self._build()
+        state.poseSelected.connect(self._pose_selected)
+        state.snapshotChanged.connect(self._snapshot_changed)
+        state.selectionChanged.connect(self._selection_changed)
+        state.resultsChanged.connect(self._show_results)
+        state.modelChanged.connect(self._schedule)
+
+    def _build(self) -> None:
+        self.k = QSpinBox()
+        self.k.setRange(1, 200)
+        self.k.setValue(12)
+        self.k.setPrefix("k = ")
+        self.exclude = QCheckBox("other media only")
+        self.exclude.setChecked(True)
+        self.mirror = QCheckBox("mirror")
+        self.mirror.setToolTip("Also search for the left/right-flipped pose; mirrored hits are marked ⇋")
+        for w in (self.k, self.exclude, self.mirror):
+            (w.valueChanged if isinstance(w, QSpinBox) else w.toggled).connect(self._schedule)
+        export = QPushButton("CSV…")
+        export.setToolTip("Export the results to a CSV file")
+        export.clicked.connect(self.export_csv_dialog)
+        options = QHBoxLayout()
+        for w in (self.k, self.exclude, self.mirror):
+            options.addWidget(w)
+        options.addStretch(1)
+        options.addWidget(export)
+        self.header = QLabel("Select a frame with a person to find the same pose elsewhere.")
+        self.header.setWordWrap(True)
+        self.filter_label = QLabel("")
+        self.filter_label.setStyleSheet("color: #e0a0ff")
+        self.grid = QListWidget()
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(TILE, TILE))
+        self.grid.setGridSize(QSize(TILE + 16, TILE + 44))
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setWordWrap(True)
+        self.grid.itemClicked.connect(self._clicked)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(options)
+        layout.addWidget(self.header)
+        layout.addWidget(self.filter_label)
+        layout.addWidget(self.grid, 1)
+
+    # --- searching ----------------------------------------------------------------------------------
+    def _pose_selected(self, pose_id: int) -> None:
+        if pose_id >= 0 and pose_id == self._opening_result:
+            self._opening_result = -1   # we opened a result: keep the list
+            return
+        self._schedule()
+
+    def _schedule(self, *args) -> None:
+        self._debounce.start()
+
+    def _snapshot_changed(self) -> None:
+        self._schedule()
+
+    def _selection_changed(self) -> None:
+        sel = self.state.selection
+        self.filter_label.setText("" if sel is None else f"restricted to {len(sel)} poses selected in the scatter")
+        self._schedule()
+
+    def request(self) -> SearchRequest | None:
+        pose_id = self.state.pose_id
+        if pose_id < 0:
+            return None
+        return SearchRequest(pose_id, self.k.value(), self.exclude.isChecked(), self.mirror.isChecked(),
+                             self.state.selection)
+
+    def search(self) -> None:
+        """Search for the current pose now (normally called after a short debounce)."""
+        snap, model, req = self.state.snapshot, self.state.model, self.request()
+        if req is None:
+            self.header.setText("No person in this frame." if self.state.media_id >= 0 else
+                                "Select a frame with a person to find the same pose elsewhere.")
+            self.state.set_results([], -1)
+            return
+        if model is None or not snap.has_embeddings:
+            self.header.setText("Search needs embeddings: waiting for the model…")
+            return
+        self.searching = True
+        self.header.setText("searching…")
+        self.runner.run(search_job(snap, model, self.cache, req), "search", key="search",
+                        on_done=lambda rows: self._search_done(req, rows),
+                        on_failed=lambda msg, details: self._search_failed(msg))
+
+    def _search_done(self, req: SearchRequest, rows: list[ResultRow]) -> None:
+        self.searching = False
+        self.state.set_results(rows, req.pose_id)
+
+    def _search_failed(self, message: str) -> None:
+        self.searching = False
+        self.header.setText(f"search failed: {message}")
+
+    # --- showing ------------------------------------------------------------------------------------
+    def _show_results(self) -> None:
+        snap, rows = self.state.snapshot, self.state.results
+        self.grid.clear()
+        q = snap.row_of(self.state.query_pose_id)
+        if q >= 0:
+            self.header.setText(f"{len(rows)} matches for {snap.media_name(int(snap.media_ids[q]))} "
+                                f"frame {int(snap.frames[q]) + 1}" + ("" if rows else ": none"))
+        requests = []
+        for rank, r in enumerate(rows, 1):
+            row = snap.row_of(r.pose_id)
+            if row < 0:
+                continue
+            name = snap.media_name(r.media_id)
+            icon = QIcon(QPixmap.fromImage(render_crop(None, snap.xy[row], snap.scores[row], TILE,
+                                                       self.state.min_visibility)))
+            text = f"{name[:18]}\nframe {r.frame + 1} · {100 * r.probability:.0f}%" + (" ⇋" if r.mirrored else "")
+            item = QListWidgetItem(icon, text)
+            item.setData(Qt.ItemDataRole.UserRole, r.pose_id)
+            item.setForeground(confidence_colour(r.probability))
+            item.setToolTip(f"#{rank}: {name}, frame {r.frame + 1}\nmatching probability {r.probability:.3f}"
+                            + ("\nmatched as mirror image" if r.mirrored else ""))
+            self.grid.addItem(item)
+            media = snap.media_by_id.get(r.media_id)
+            if media is not None and media.kind != "keypoints":
+                requests.append((r.pose_id, media.path, r.frame, snap.xy[row], snap.scores[row]))
+        if requests:
+            self.runner.run(crop_job(requests, TILE, self.state.min_visibility), "crops", key="result crops",
+                            on_done=self._set_crops)
+
+    def _set_crops(self, crops: dict) -> None:
+        for i in range(self.grid.count()):
+            item = self.grid.item(i)
+            image = crops.get(int(item.data(Qt.ItemDataRole.UserRole)))
+            if image is not None:
+                item.setIcon(QIcon(QPixmap.fromImage(image)))
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        pose_id = int(item.data(Qt.ItemDataRole.UserRole))
+        self._opening_result = pose_id
+        self.state.highlight_result(pose_id)
+        self.state.select_pose(pose_id)
+        if self.state.pose_id != pose_id:   # nothing changed (already there): do not swallow the next pick
+            self._opening_result = -1
+
+    # --- export -------------------------------------------------------------------------------------
+    def export_csv(self, path: str | Path) -> int:
+        """Write the current results; returns the number of rows. Columns: CSV_COLUMNS."""
+        snap = self.state.snapshot
+        q = snap.row_of(self.state.query_pose_id)
+        q_media = snap.media_name(int(snap.media_ids[q])) if q >= 0 else ""
+        q_frame = int(snap.frames[q]) if q >= 0 else -1
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(CSV_COLUMNS)
+            for rank, r in enumerate(self.state.results, 1):
+                media = snap.media_by_id.get(r.media_id)
+                writer.writerow([rank, q_media, q_frame, self.state.query_pose_id, media.name if media else "",
+                                 media.path if media else "", r.frame, r.pose_id, f"{r.probability:.6f}",
+                                 int(r.mirrored)])
+        return len(self.state.results)
+
+    def export_csv_dialog(self) -> None:
+        if not self.state.results:
+            self.state.statusMessage.emit("no results to export")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export results", "matches.csv", "CSV (*.csv)")
+        if path:
+            try:
+                n = self.export_csv(path)
+            except OSError as exc:
+                self.state.statusMessage.emit(f"cannot write {path}: {exc}")
+                return
+            self.state.statusMessage.emit(f"wrote {n} results to {path}")

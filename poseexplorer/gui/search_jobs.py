@@ -1,0 +1,103 @@
+"""Headless jobs for retrieval and PCA, built on poseexplorer.search (PoseIndex, StablePCA).
+
+The index is built once per snapshot inside a job and cached by the caller (IndexCache); queries and
+PCA never run in the GUI thread.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ..core.poses import Embedding
+from ..jobs import CancelCheck, Cancelled, Progress
+from .snapshot import LibrarySnapshot
+from .state import ResultRow
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What to search: a library pose and the options of the retrieval panel."""
+
+    pose_id: int
+    k: int = 12
+    exclude_same_media: bool = True
+    mirror: bool = False
+    restrict_pose_ids: np.ndarray | None = None
+    min_visibility: float = 0.0
+
+
+class IndexCache:
+    """One PoseIndex per snapshot, built lazily inside a job; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._index: Any = None
+
+    def get(self, snapshot: LibrarySnapshot, model: Any) -> Any:
+        key = (id(snapshot), snapshot.model_key)
+        with self._lock:
+            if self._key != key:
+                from ..search import PoseIndex
+
+                emb = Embedding(np.asarray(snapshot.mean), np.asarray(snapshot.stddev))
+                vis = np.asarray(snapshot.scores).mean(axis=1)
+                self._index = PoseIndex(snapshot.pose_ids, snapshot.media_ids, emb, model.a, model.b,
+                                        visibility=vis)
+                self._key = key
+            return self._index
+
+
+def _mirrored_query(snapshot: LibrarySnapshot, row: int, model: Any) -> Embedding:
+    from ..core.mirror import mirror_coco13
+
+    xy = snapshot.xy[row:row + 1]
+    centre = float(np.nanmean(xy[..., 0]))
+    mxy, mscores = mirror_coco13(xy, centre, snapshot.scores[row:row + 1])
+    return model.embed(mxy, mscores)
+
+
+def search_job(snapshot: LibrarySnapshot, model: Any, cache: IndexCache, req: SearchRequest) -> Callable:
+    """Top-k matches of a library pose among the other poses; returns list[ResultRow], best first."""
+    def job(progress: Progress, cancel: CancelCheck) -> list[ResultRow]:
+        row = snapshot.row_of(req.pose_id)
+        if row < 0 or not snapshot.has_embeddings:
+            return []
+        progress(0, 2, "indexing")
+        index = cache.get(snapshot, model)
+        if cancel():
+            raise Cancelled()
+        progress(1, 2, "searching")
+        query = Embedding(snapshot.mean[row:row + 1], snapshot.stddev[row:row + 1])
+        exclude = (int(snapshot.media_ids[row]),) if req.exclude_same_media else ()
+        mirrored = _mirrored_query(snapshot, row, model) if req.mirror else None
+        hits = index.query(query, k=req.k + 1, exclude_media=exclude, restrict_pose_ids=req.restrict_pose_ids,
+                           min_visibility=req.min_visibility, mirror=req.mirror, query_mirrored=mirrored)
+        out = []
+        for h in hits:
+            if int(h.pose_id) == req.pose_id:
+                continue
+            r = snapshot.row_of(int(h.pose_id))
+            out.append(ResultRow(int(h.pose_id), int(h.media_id), int(snapshot.frames[r]),
+                                 float(h.probability), bool(h.mirrored)))
+        progress(2, 2, "done")
+        return out[: req.k]
+    return job
+
+
+def pca_job(pca: Any, means: np.ndarray) -> Callable:
+    """2D projection of the embedding means with a StablePCA kept across refreshes (no flipping)."""
+    def job(progress: Progress, cancel: CancelCheck) -> np.ndarray:
+        progress(0, 1, "PCA")
+        if len(means) < 3:
+            xy = np.zeros((len(means), 2), np.float32)
+            if len(means):
+                xy[:, 0] = np.arange(len(means))
+            return xy
+        xy = pca.refresh(np.asarray(means, dtype=np.float32))
+        progress(1, 1, "PCA")
+        return np.asarray(xy, dtype=np.float32)
+    return job

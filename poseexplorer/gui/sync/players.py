@@ -1,0 +1,261 @@
+"""Synced players: the reference video owns one clock; each follower shows the frame its sync map gives.
+
+The clock and frame mapping are headless (poseexplorer.align.playback); this widget only reads frames
+and paints them. Frames are decoded in the GUI thread, only when the frame to show changes; at high
+speeds the clock skips frames rather than falling behind.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QStyle, QVBoxLayout,
+    QWidget,
+)
+
+from ...align.playback import (
+    FollowerTrack, advance, clamp_speed, duration_of, frame_at, step_time, time_of,
+)
+from .video_view import VideoFrameView
+
+TICK_MS = 15
+
+
+class FollowerControls(QWidget):
+    """Under a follower's view: manual nudge (frames) and a left/right flip of the picture."""
+
+    nudgeChanged = Signal(int)
+    flipChanged = Signal(bool)
+
+    def __init__(self, mirrored: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Nudge"))
+        self.nudge = QSpinBox()
+        self.nudge.setRange(-9999, 9999)
+        self.nudge.setSuffix(" fr")
+        self.nudge.setToolTip("Shift this video against the reference by whole frames of this video")
+        self.nudge.valueChanged.connect(self.nudgeChanged)
+        row.addWidget(self.nudge)
+        self.flip = QCheckBox("Mirror")
+        self.flip.setToolTip("Flip this video left/right (checked when the best match was the mirrored one)")
+        self.flip.setChecked(mirrored)
+        self.flip.toggled.connect(self.flipChanged)
+        row.addWidget(self.flip)
+        row.addStretch(1)
+
+
+class SyncPlayers(QWidget):
+    """Side-by-side views under one clock, with transport: play/pause, step, slider, speed.
+
+    `set_videos(readers, names, fps_ref, tracks)`: readers are open media readers (len, read(i)); the
+    first is the reference, the rest follow through `tracks` (one FollowerTrack each).
+    Signals: positionChanged(reference frame, follower frames list).
+    """
+
+    positionChanged = Signal(int, list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._readers: list = []
+        self._names: list[str] = []
+        self._tracks: list[FollowerTrack] = []
+        self._views: list[VideoFrameView] = []
+        self._fps = 30.0
+        self._n = 0
+        self._time = 0.0
+        self._shown: list[int] = []
+        self._playing = False
+        self._wall = QElapsedTimer()
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._row = QHBoxLayout()
+        layout.addLayout(self._row, 1)
+        layout.addLayout(self._build_transport())
+        self._set_enabled(False)
+
+    # --- building -------------------------------------------------------------------------------
+    def _build_transport(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        style = self.style()
+        self.play_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "")
+        self.play_button.setToolTip("Play / pause (space)")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.back_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward), "")
+        self.back_button.setToolTip("One reference frame back")
+        self.back_button.clicked.connect(lambda: self.step(-1))
+        self.fwd_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), "")
+        self.fwd_button.setToolTip("One reference frame forward")
+        self.fwd_button.clicked.connect(lambda: self.step(1))
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.speed = QDoubleSpinBox()
+        self.speed.setRange(0.1, 4.0)
+        self.speed.setSingleStep(0.1)
+        self.speed.setValue(1.0)
+        self.speed.setSuffix(" x")
+        self.speed.setToolTip("Playback speed, 0.1x to 4x real time")
+        self.loop = QCheckBox("Loop")
+        self.time_label = QLabel("-")
+        self.time_label.setMinimumWidth(190)
+        for w in (self.play_button, self.back_button, self.fwd_button):
+            row.addWidget(w)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.time_label)
+        row.addWidget(QLabel("Speed"))
+        row.addWidget(self.speed)
+        row.addWidget(self.loop)
+        return row
+
+    def _set_enabled(self, on: bool) -> None:
+        for w in (self.play_button, self.back_button, self.fwd_button, self.slider, self.speed, self.loop):
+            w.setEnabled(on)
+
+    def set_videos(self, readers: list, names: list[str], fps_ref: float, tracks: list[FollowerTrack]) -> None:
+        """Show new videos (reference first); the previous readers are closed."""
+        if len(readers) != len(tracks) + 1 or len(names) != len(readers):
+            raise ValueError(f"{len(readers)} readers, {len(names)} names and {len(tracks)} tracks do not match")
+        self.clear()
+        self._readers, self._names, self._tracks = list(readers), list(names), list(tracks)
+        self._fps, self._n = float(fps_ref), len(readers[0])
+        for i, name in enumerate(names):
+            self._row.addWidget(self._make_column(i, name), 1)
+        self.slider.setRange(0, self._n - 1)
+        self._set_enabled(True)
+        self._time = 0.0
+        self._shown = [-1] * len(readers)
+        self._render()
+
+    def _make_column(self, i: int, name: str) -> QWidget:
+        column = QWidget()
+        box = QVBoxLayout(column)
+        box.setContentsMargins(2, 2, 2, 2)
+        title = QLabel(("Reference: " if i == 0 else f"Follower {i}: ") + name)
+        title.setToolTip(name)
+        box.addWidget(title)
+        view = VideoFrameView()
+        self._views.append(view)
+        box.addWidget(view, 1)
+        if i > 0:
+            track = self._tracks[i - 1]
+            controls = FollowerControls(track.mirrored)
+            controls.nudgeChanged.connect(lambda v, j=i - 1: self.set_nudge(j, v))
+            controls.flipChanged.connect(view.set_flipped)
+            view.set_flipped(track.mirrored)
+            box.addWidget(controls)
+        return column
+
+    def clear(self) -> None:
+        self.pause()
+        for reader in self._readers:
+            try:
+                reader.close()
+            except Exception:  # a reader that fails to close must not stop the panel
+                pass
+        while self._row.count():
+            item = self._row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self._readers, self._names, self._tracks, self._views, self._shown = [], [], [], [], []
+        self._n = 0
+        self._set_enabled(False)
+        self.time_label.setText("-")
+
+    # --- state ----------------------------------------------------------------------------------
+    @property
+    def tracks(self) -> list[FollowerTrack]:
+        return list(self._tracks)
+
+    def reference_frame(self) -> int:
+        return frame_at(self._time, self._fps, self._n) if self._n else -1
+
+    def shown_frames(self) -> list[int]:
+        """The frame index each view shows now (reference first)."""
+        return list(self._shown)
+
+    def views(self) -> list[VideoFrameView]:
+        return list(self._views)
+
+    def is_playing(self) -> bool:
+        return self._playing
+
+    # --- control --------------------------------------------------------------------------------
+    def seek(self, ref_frame: int) -> None:
+        if self._n:
+            self._time = time_of(int(np.clip(ref_frame, 0, self._n - 1)), self._fps)
+            self._render()
+
+    def step(self, frames: int) -> None:
+        if self._n:
+            self.pause()
+            self._time = step_time(self._time, frames, self._fps, self._n)
+            self._render()
+
+    def set_nudge(self, follower: int, frames: int) -> None:
+        self._tracks[follower] = replace(self._tracks[follower], nudge=int(frames))
+        self._shown[follower + 1] = -1
+        self._render()
+
+    def set_speed(self, speed: float) -> None:
+        self.speed.setValue(clamp_speed(speed))
+
+    def toggle_play(self) -> None:
+        self.pause() if self._playing else self.play()
+
+    def play(self) -> None:
+        if not self._n:
+            return
+        if frame_at(self._time, self._fps, self._n) >= self._n - 1:
+            self._time = 0.0
+        self._playing = True
+        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause))
+        self._wall.start()
+        self._timer.start()
+
+    def pause(self) -> None:
+        self._playing = False
+        self._timer.stop()
+        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+
+    def _tick(self) -> None:
+        dt = self._wall.restart() / 1000.0
+        self._time, playing = advance(self._time, dt, self.speed.value(), duration_of(self._n, self._fps),
+                                      self.loop.isChecked())
+        self._render()
+        if not playing:
+            self.pause()
+
+    def _on_slider(self, value: int) -> None:
+        if self._n and value != self.reference_frame():
+            self._time = time_of(value, self._fps)
+            self._render()
+
+    def _render(self) -> None:
+        """Decode and show whatever frame changed; update slider and time label."""
+        if not self._n:
+            return
+        ref = self.reference_frame()
+        wanted = [ref] + [t.frame_for(ref) for t in self._tracks]
+        for i, frame in enumerate(wanted):
+            if frame != self._shown[i]:
+                fps = self._fps if i == 0 else self._tracks[i - 1].fps
+                self._views[i].set_frame(self._readers[i].read(frame),
+                                         f"frame {frame + 1}/{len(self._readers[i])}  ·  {frame / fps:.2f} s")
+                self._shown[i] = frame
+        self.slider.blockSignals(True)
+        self.slider.setValue(ref)
+        self.slider.blockSignals(False)
+        self.time_label.setText(f"{self._time:6.2f} / {duration_of(self._n, self._fps):.2f} s  ·  "
+                                f"frame {ref + 1}/{self._n}")
+        self.positionChanged.emit(ref, wanted[1:])
+
+
+def display_name(path: str) -> str:
+    return Path(path).name

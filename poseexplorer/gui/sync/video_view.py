@@ -1,0 +1,74 @@
+"""A plain video frame view: paints one RGB frame, scaled to fit, with a caption. Takes arrays, not media."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+
+def qimage_from_rgb(rgb: np.ndarray) -> QImage:
+    """A QImage that owns a copy of an (H, W, 3) uint8 RGB array."""
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) RGB frame, got {rgb.shape}")
+    h, w, _ = rgb.shape
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class VideoFrameView(QWidget):
+    """Shows the current frame letterboxed in the widget, optionally flipped left/right, with a caption."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image: QImage | None = None
+        self._rgb: np.ndarray | None = None
+        self._caption = ""
+        self._flipped = False
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 120)
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 480)
+
+    def set_frame(self, rgb: np.ndarray | None, caption: str = "") -> None:
+        self._rgb = None if rgb is None else np.asarray(rgb)
+        self._image = None if rgb is None else qimage_from_rgb(rgb)
+        if self._image is not None and self._flipped:
+            self._image = self._image.mirrored(True, False)
+        self._caption = caption
+        self.update()
+
+    def set_flipped(self, flipped: bool) -> None:
+        if flipped != self._flipped:
+            self._flipped = flipped
+            self.set_frame(self._rgb, self._caption)
+
+    def is_flipped(self) -> bool:
+        return self._flipped
+
+    def frame(self) -> np.ndarray | None:
+        """The RGB array last shown (not flipped): what a test reads back."""
+        return self._rgb
+
+    def caption(self) -> str:
+        return self._caption
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(24, 24, 24))
+        if self._image is not None:
+            target = _fit(self._image.width(), self._image.height(), self.width(), self.height() - 18)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            painter.drawImage(target, self._image)
+        painter.setPen(QColor(230, 230, 230))
+        painter.drawText(QRectF(4, self.height() - 18, self.width() - 8, 18),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._caption)
+        painter.end()
+
+
+def _fit(w: int, h: int, box_w: int, box_h: int) -> QRectF:
+    """The largest rectangle of aspect w:h centred in a box_w x box_h box."""
+    scale = min(box_w / max(w, 1), max(box_h, 1) / max(h, 1))
+    dw, dh = w * scale, h * scale
+    return QRectF((box_w - dw) / 2, (box_h - dh) / 2, dw, dh)

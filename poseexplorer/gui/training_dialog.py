@@ -1,0 +1,326 @@
+"""Settings > Train a model: edit a training config, run the trainer as a separate process, watch it, use it.
+
+Start checks the settings first (empty folders, unreadable clips, unwritable output), then runs
+`python -m trainer train CONFIG`; the curves, elapsed time and estimate come from the run's metrics.jsonl.
+Cancel asks the trainer to save a checkpoint and stop; Resume continues from it. When the run is done,
+Export writes the model for the app and "Use this model" switches the app to it: through the main
+window's settings when the dialog belongs to one (that re-embeds the library in the background, reusing
+the detections), otherwise by loading it into the given AppState. The trainer is imported only here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
+    QSplitter, QVBoxLayout, QWidget,
+)
+
+from .training.curves import TrainingCurves
+from .training.model_registry import remember_model
+from .training.process import TrainerProcess
+from .training.settings_form import TrainingSettingsForm
+from .worker import JobWorker
+
+POLL_MS = 500
+
+
+def default_runs_dir() -> Path:
+    """runs/ next to the default library (the user's data folder)."""
+    from ..library import default_library_path
+
+    return default_library_path().parent / "runs"
+
+
+class TrainingDialog(QDialog):
+    """Signals: modelChosen(path) when the user picks the exported model; runEnded(event) after a run."""
+
+    modelChosen = Signal(str)
+    runEnded = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, state: Any = None, base: Any = None) -> None:
+        super().__init__(parent)
+        from trainer.config import TrainConfig
+        from trainer.run_monitor import MetricsTail, RunProgress
+
+        self.setWindowTitle("Train a model")
+        self.resize(1150, 760)
+        self._state = state if state is not None else getattr(parent, "state", None)
+        self._MetricsTail, self._RunProgress = MetricsTail, RunProgress
+        base = base or TrainConfig(name="my-model", out_dir=str(default_runs_dir()))
+        self._config = base
+        self._progress = RunProgress()
+        self._tail = None
+        self._exported: Path | None = None
+        self._checker: JobWorker | None = None
+        self._loader: JobWorker | None = None
+        self._mode = ""
+        self.process = TrainerProcess(self)
+        self.process.output.connect(self._on_output)
+        self.process.ended.connect(self._on_ended)
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+        self._build(base)
+        self._update_buttons()
+
+    # --- layout ---------------------------------------------------------------------------------
+    def _build(self, base) -> None:
+        self.form = TrainingSettingsForm(base)
+        scroll = QScrollArea()
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(430)
+        right = QWidget()
+        v = QVBoxLayout(right)
+        v.setContentsMargins(0, 0, 0, 0)
+        self.curves = TrainingCurves()
+        v.addWidget(self.curves, 1)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        v.addWidget(self.bar)
+        self.status = QLabel("Choose data folders and press Start.")
+        self.status.setWordWrap(True)
+        v.addWidget(self.status)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumHeight(110)
+        self.log.setPlaceholderText("trainer output")
+        v.addWidget(self.log)
+        split = QSplitter()
+        split.addWidget(scroll)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split, 1)
+        layout.addLayout(self._build_buttons())
+
+    def _build_buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.start_button = QPushButton("Start")
+        self.cancel_button = QPushButton("Cancel training")
+        self.cancel_button.setToolTip("Stop the run; the trainer saves a checkpoint that Resume continues")
+        self.resume_button = QPushButton("Resume")
+        self.export_button = QPushButton("Export model")
+        self.use_button = QPushButton("Use this model")
+        self.close_button = QPushButton("Close")
+        for b, slot in ((self.start_button, self.start), (self.cancel_button, self.cancel_training),
+                        (self.resume_button, self.resume), (self.export_button, self.export_model),
+                        (self.use_button, self.use_model), (self.close_button, self.close)):
+            b.clicked.connect(slot)
+            row.addWidget(b)
+            if b is self.resume_button:
+                row.addStretch(1)
+        return row
+
+    # --- start / resume -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._begin(resume=False)
+
+    def resume(self) -> None:
+        self._begin(resume=True)
+
+    def _begin(self, resume: bool) -> None:
+        if self.is_busy():
+            return
+        try:
+            cfg = self.form.config()
+        except ValueError as exc:
+            self._problem(f"These settings cannot be used: {exc}")
+            return
+        from trainer.validation_of_settings import check_settings, has_checkpoint
+
+        if resume and not has_checkpoint(cfg):
+            self._problem(f"There is no saved run named '{cfg.name}' in {cfg.out_dir} to resume.")
+            return
+        if not resume and has_checkpoint(cfg):
+            self._problem(f"A run named '{cfg.name}' already exists in {cfg.out_dir}. Press Resume to "
+                          "continue it, or choose another run name.")
+            return
+        self.status.setText("Checking the settings…")
+        self._checker = JobWorker(lambda progress, cancel: check_settings(cfg), "check settings", self)
+        self._checker.finished.connect(lambda problems: self._checked(cfg, resume, problems))
+        self._checker.failed.connect(lambda msg, _d: self._problem(f"Checking the settings failed: {msg}"))
+        self._checker.done.connect(self._checker_done)
+        self._update_buttons(busy=True)
+        self._checker.start()
+
+    def _checker_done(self) -> None:
+        worker, self._checker = self._checker, None
+        if worker is not None:
+            worker.wait()
+            worker.deleteLater()
+        self._update_buttons()
+
+    def _checked(self, cfg, resume: bool, problems: list[str]) -> None:
+        if problems:
+            self._problem("Training cannot start:\n• " + "\n• ".join(problems))
+            return
+        config_path = Path(cfg.out_dir) / f"{cfg.name}.train.json"
+        config_path.write_text(cfg.to_json())
+        self._config, self._exported = cfg, None
+        self._progress = self._RunProgress()
+        metrics = cfg.run_dir / "metrics.jsonl"
+        if not resume and metrics.exists():
+            metrics.unlink()  # a leftover of a run that never saved a checkpoint
+        self._tail = self._MetricsTail(metrics)
+        args = ["train", str(config_path), "--out-dir", cfg.out_dir] + (["--resume"] if resume else [])
+        self._mode = "train"
+        self.log.clear()
+        self.process.start(*args, cwd=cfg.out_dir)
+        self.bar.setRange(0, cfg.steps)
+        self.status.setText(("Resuming" if resume else "Starting") + f" '{cfg.name}'…")
+        self._timer.start()
+        self._update_buttons()
+
+    # --- watching -------------------------------------------------------------------------------
+    def _poll(self) -> None:
+        if self._tail is None:
+            return
+        self._progress.add_all(self._tail.read_new())
+        p = self._progress
+        self.curves.set_data(p.loss_steps, p.loss, p.val_steps, p.val_hit1)
+        self.bar.setValue(min(p.step, self._config.steps))
+        if self._mode == "train" and not p.finished:
+            from trainer.run_monitor import format_duration
+
+            last = f"  ·  loss {p.loss[-1]:.4f}" if p.loss else ""
+            val = f"  ·  val Hit@1 {p.val_hit1[-1]:.3f}" if p.val_hit1 else ""
+            self.status.setText(f"Step {p.step} of {self._config.steps}{last}{val}  ·  elapsed "
+                                f"{format_duration(p.elapsed_s)}  ·  about "
+                                f"{format_duration(p.remaining_s(self._config.steps))} left")
+
+    def progress(self):
+        """The run's metrics seen so far (RunProgress)."""
+        return self._progress
+
+    def _on_output(self, text: str) -> None:
+        lines = [seg.split("\r")[-1] for seg in text.split("\n")]
+        for line in lines:
+            if line.strip():
+                self.log.appendPlainText(line)
+
+    def _on_ended(self, code: int, crashed: bool) -> None:
+        mode, self._mode = self._mode, ""
+        if mode == "export":
+            self._export_ended(code)
+        elif mode == "train":
+            self._timer.stop()
+            self._poll()
+            self._train_ended(code, crashed)
+        self._update_buttons()
+
+    def _train_ended(self, code: int, crashed: bool) -> None:
+        p = self._progress
+        event = p.event or ("done" if code == 0 and not crashed else "error")
+        if event == "done":
+            self.status.setText(f"Done: {p.step} steps in {p.elapsed_s:.0f} s. Export the model to use it.")
+        elif event == "cancelled":
+            self.status.setText(f"Cancelled at step {p.step}; a checkpoint was saved. Resume continues it.")
+        else:
+            why = p.message or self.process.log_tail(6) or f"exit code {code}"
+            self._problem(f"Training stopped with an error:\n{why}")
+        self.runEnded.emit(event)
+
+    # --- cancel ---------------------------------------------------------------------------------
+    def cancel_training(self) -> None:
+        if self._mode == "train" and self.process.is_running():
+            self.status.setText("Stopping: the trainer is saving a checkpoint…")
+            self.process.terminate()
+
+    def is_busy(self) -> bool:
+        return self.process.is_running() or self._checker is not None
+
+    # --- export and use -------------------------------------------------------------------------
+    def export_dir(self) -> Path:
+        return self._config.run_dir / "export"
+
+    def export_model(self) -> None:
+        if self.is_busy() or self._progress.event != "done":
+            return
+        self._mode = "export"
+        self.status.setText("Exporting the model…")
+        self.process.start("export", str(self._config.run_dir), "--to", str(self.export_dir()),
+                           cwd=self._config.out_dir)
+        self._update_buttons()
+
+    def _export_ended(self, code: int) -> None:
+        files = sorted(self.export_dir().glob("*.safetensors"), key=lambda p: p.stat().st_mtime)
+        if code != 0 or not files:
+            self._problem(f"Export failed:\n{self.process.log_tail(6) or f'exit code {code}'}")
+            return
+        self._exported = files[-1]
+        remember_model(self._exported)
+        self.status.setText(f"Exported to {self._exported}. 'Use this model' switches the app to it.")
+
+    def exported_model(self) -> Path | None:
+        return self._exported
+
+    def use_model(self) -> None:
+        """Switch the app to the exported model; the library is re-embedded in the background."""
+        if self._exported is None:
+            return
+        path = str(self._exported)
+        self.modelChosen.emit(path)
+        window = self.parent()
+        if hasattr(window, "apply_settings") and hasattr(window, "settings"):
+            from dataclasses import replace
+
+            window.apply_settings(replace(window.settings, model_path=path))
+            self.status.setText(f"The app now uses {Path(path).name}; the library is being re-embedded.")
+        elif self._state is not None:
+            self._load_into_state(path)
+
+    def _load_into_state(self, path: str) -> None:
+        """Without a main window: load the model, set it on the AppState, re-embed its library."""
+        state = self._state
+
+        def job(progress, cancel):
+            from ..embed.model import load_model
+            from ..library import Library
+
+            model = load_model(path)
+            if state.library_path:
+                with Library.open(state.library_path) as lib:
+                    lib.ensure_embeddings(model, progress, cancel)
+            return model
+
+        self._loader = JobWorker(job, "use model", self)
+        self._loader.finished.connect(lambda model: state.set_model(model, path))
+        self._loader.failed.connect(lambda msg, _d: self._problem(f"The model could not be used: {msg}"))
+        self.status.setText(f"Loading {Path(path).name} and re-embedding the library…")
+        self._loader.start()
+
+    # --- helpers --------------------------------------------------------------------------------
+    def _update_buttons(self, busy: bool | None = None) -> None:
+        busy = self.is_busy() if busy is None else busy
+        training = self._mode == "train"
+        self.start_button.setEnabled(not busy)
+        self.resume_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(training)
+        self.export_button.setEnabled(not busy and self._progress.event == "done")
+        self.use_button.setEnabled(not busy and self._exported is not None)
+        self.form.set_editable(not busy)
+
+    def _problem(self, text: str) -> None:
+        self.status.setText(text)
+        if self.isVisible():
+            QMessageBox.warning(self, "Train a model", text)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if self._mode == "train" and self.process.is_running():
+            answer = QMessageBox.question(self, "Train a model", "Training is running. Stop it? A checkpoint "
+                                          "is saved and Resume continues it later.")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self.process.terminate()
+            self.process.wait(30_000)
+        for worker in (self._checker, self._loader):
+            if worker is not None:
+                worker.wait()
+        super().closeEvent(event)
+

@@ -1,0 +1,98 @@
+"""Pose crops: the region of a frame around a pose, with its skeleton drawn, as a QImage.
+
+Uses only QImage/QPainter (no widgets), so it is safe inside a worker thread.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+
+from ...core.skeleton import COCO13_BONES
+from .skeleton_style import BONE_COLOURS, LOW_VISIBILITY
+
+
+def pose_box(xy: np.ndarray, scores: np.ndarray | None, image_size: tuple[int, int] | None,
+             margin: float = 0.25, min_visibility: float = 0.2) -> tuple[float, float, float, float]:
+    """Square box (x0, y0, side, side) around the visible joints, widened by `margin`. xy: (13, 2)."""
+    pts = np.asarray(xy, dtype=np.float64)
+    if scores is not None:
+        good = np.asarray(scores) >= min_visibility
+        if good.sum() >= 2:
+            pts = pts[good]
+    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    if len(pts) == 0:
+        w, h = image_size or (1, 1)
+        return 0.0, 0.0, float(max(w, h)), float(max(w, h))
+    lo, hi = pts.min(0), pts.max(0)
+    side = max(hi - lo) * (1 + 2 * margin)
+    side = max(side, 16.0)
+    cx, cy = (lo + hi) / 2
+    return float(cx - side / 2), float(cy - side / 2), float(side), float(side)
+
+
+def rgb_to_qimage(rgb: np.ndarray) -> QImage:
+    """A deep-copied QImage of an (H, W, 3) uint8 array."""
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    h, w = rgb.shape[:2]
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def draw_skeleton(painter: QPainter, xy: np.ndarray, scores: np.ndarray | None, min_visibility: float,
+                  width: float, colour: tuple[int, int, int] | None = None) -> None:
+    """Bones solid when both ends are visible, thin grey dashes otherwise; joints as dots or rings."""
+    vis = np.ones(13, bool) if scores is None else np.asarray(scores) >= min_visibility
+    for (a, b), col in zip(COCO13_BONES, BONE_COLOURS):
+        if not np.all(np.isfinite(xy[[a, b]])):
+            continue
+        good = vis[a] and vis[b]
+        pen = QPen(QColor(*(colour or col)) if good else QColor(*LOW_VISIBILITY), width if good else width * 0.6)
+        pen.setStyle(Qt.PenStyle.SolidLine if good else Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(*xy[a]), QPointF(*xy[b]))
+    for j in range(13):
+        if not np.all(np.isfinite(xy[j])):
+            continue
+        r = width * (1.1 if vis[j] else 0.9)
+        painter.setPen(QPen(QColor(*LOW_VISIBILITY) if not vis[j] else QColor(20, 20, 20), 1))
+        painter.setBrush(QColor(255, 255, 255) if vis[j] else Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(QPointF(*xy[j]), r, r)
+
+
+def _draw_region(painter: QPainter, frame_rgb: np.ndarray, x0: float, y0: float, side: float,
+                 scale: float) -> None:
+    """Draw only the part of the frame inside the box (no copy of the whole frame)."""
+    h, w = frame_rgb.shape[:2]
+    xa, ya = max(0, int(np.floor(x0))), max(0, int(np.floor(y0)))
+    xb, yb = min(w, int(np.ceil(x0 + side))), min(h, int(np.ceil(y0 + side)))
+    if xb <= xa or yb <= ya:
+        return
+    target = QRectF((xa - x0) * scale, (ya - y0) * scale, (xb - xa) * scale, (yb - ya) * scale)
+    painter.drawImage(target, rgb_to_qimage(frame_rgb[ya:yb, xa:xb]))
+
+
+def render_crop(frame_rgb: np.ndarray | None, xy: np.ndarray, scores: np.ndarray | None, size: int = 128,
+                min_visibility: float = 0.5, colour: tuple[int, int, int] | None = None) -> QImage:
+    """A size x size crop around the pose; a skeleton on dark grey when no frame is given."""
+    h, w = (frame_rgb.shape[:2] if frame_rgb is not None else (0, 0))
+    x0, y0, side, _ = pose_box(xy, scores, (w, h) if frame_rgb is not None else None)
+    out = QImage(size, size, QImage.Format.Format_RGB888)
+    out.fill(QColor(40, 40, 44))
+    scale = size / side
+    painter = QPainter(out)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    if frame_rgb is not None:
+        _draw_region(painter, frame_rgb, x0, y0, side, scale)
+    local = (np.asarray(xy, dtype=np.float64) - [x0, y0]) * scale
+    draw_skeleton(painter, local, scores, min_visibility, max(1.5, size / 64), colour)
+    painter.end()
+    return out
+
+
+def qimage_to_array(image: QImage) -> np.ndarray:
+    """(H, W, 3) uint8 copy of a QImage (for tests and screenshots)."""
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, bpl = image.width(), image.height(), image.bytesPerLine()
+    buf = np.frombuffer(image.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
+    return buf[:, : 3 * w].reshape(h, w, 3).copy()

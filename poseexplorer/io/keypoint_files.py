@@ -1,0 +1,239 @@
+"""Keypoints from other detectors, as COCO-13 tracks (the method does not depend on one detector).
+
+Readers (read_keypoint_file picks one from the path and content):
+- COCO keypoint JSON: a dataset file ({"images", "annotations"}; visibility v > 0 -> score 1) or a
+  results list ([{"image_id", "keypoints", "score"}]; the third value is the confidence). Images become
+  frames in natural order of file_name (of image_id for results); the person with most visible
+  keypoints (then largest box) is kept per image.
+- OpenPose JSON: one file per frame ({"people": [{"pose_keypoints_2d": [...]}]}), BODY_25 or COCO-18
+  layout; give the file or the folder of them. Frame index = the last number in the file name (or
+  the position). The person with the highest mean confidence is kept; (0, 0, 0) is a missing point.
+- CSV (documented format, also what `poseexplorer export --format csv` writes): a header row, then one
+  row per frame. Columns: `frame` (optional; row number when absent) and, for each COCO-13 joint name
+  J in core.skeleton.COCO13_NAMES order, `J_x`, `J_y` (pixels) and `J_score` ([0, 1]). Empty or NaN
+  cells mean a missing point; a row with no point is a frame without a person. Other columns are ignored.
+- NPZ: arrays `xy` (T, 13, 2) float pixels and `scores` (T, 13); optional `frame_index` (T,) int,
+  `fps` () float, `size` (2,) int = (width, height). NaN xy rows = no person.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core.skeleton import COCO13_NAMES
+from .errors import MediaError
+from .images import natural_key
+
+COCO17_TO_COCO13 = (0, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+OPENPOSE_BODY25_TO_COCO13 = (0, 5, 2, 6, 3, 7, 4, 12, 9, 13, 10, 14, 11)
+OPENPOSE_COCO18_TO_COCO13 = (0, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10)
+
+
+@dataclass(frozen=True)
+class KeypointTrack:
+    """COCO-13 keypoints per frame from a file.
+
+    frame_index: (T,) int64 ascending; xy: (T, 13, 2) float32 pixels (a row of NaN = no person);
+    scores: (T, 13) float32 in [0, 1]; fps: float (0 when unknown); size: (width, height) or None; source:
+    the format read ("coco", "openpose", "csv", "npz").
+    """
+
+    frame_index: np.ndarray
+    xy: np.ndarray
+    scores: np.ndarray
+    fps: float = 0.0
+    size: tuple[int, int] | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        t = len(self.frame_index)
+        if np.shape(self.frame_index) != (t,) or np.shape(self.xy) != (t, 13, 2) or np.shape(self.scores) != (t, 13):
+            raise ValueError(f"KeypointTrack: frame_index {np.shape(self.frame_index)}, xy {np.shape(self.xy)}, "
+                             f"scores {np.shape(self.scores)}; want (T,), (T, 13, 2), (T, 13)")
+
+    def __len__(self) -> int:
+        return len(self.frame_index)
+
+    @property
+    def has_pose(self) -> np.ndarray:
+        """(T,) bool: frames with at least one finite keypoint."""
+        return np.isfinite(self.xy).all(axis=2).any(axis=1)
+
+
+def _track(frames: list[int], xy: list, scores: list, source: str, **kw) -> KeypointTrack:
+    order = np.argsort(np.asarray(frames, np.int64), kind="stable")
+    xy_arr = np.asarray(xy, np.float32).reshape(-1, 13, 2)[order]
+    sc_arr = np.clip(np.nan_to_num(np.asarray(scores, np.float32).reshape(-1, 13)[order]), 0, 1)
+    return KeypointTrack(np.asarray(frames, np.int64)[order], xy_arr, sc_arr, source=source, **kw)
+
+
+def _points(flat: list, mapping: tuple[int, ...], missing_zero: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(13, 2) xy and (13,) score from a flat [x, y, c, ...] list; (0, 0, 0) points become NaN / 0."""
+    arr = np.asarray(flat, np.float32).reshape(-1, 3)[list(mapping)]
+    xy, sc = arr[:, :2].copy(), arr[:, 2].copy()
+    gone = (arr == 0).all(axis=1) if missing_zero else np.zeros(13, bool)
+    xy[gone] = np.nan
+    sc[gone] = 0
+    return xy, sc
+
+
+def _load_json(path: Path):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MediaError(f"{path}: not a readable JSON keypoint file ({exc})") from exc
+
+
+def _read_coco(path: Path, data) -> KeypointTrack:
+    if isinstance(data, dict):
+        images = sorted(data.get("images", []), key=lambda im: natural_key(str(im.get("file_name", im.get("id")))))
+        anns, conf = data.get("annotations", []), False
+    else:
+        ids = sorted({a["image_id"] for a in data}, key=lambda i: natural_key(str(i)))
+        images, anns, conf = [{"id": i} for i in ids], data, True
+    best: dict = {}
+    for a in anns:
+        kp = a.get("keypoints")
+        if not kp or len(kp) != 51:
+            continue
+        vis = int(np.count_nonzero(np.asarray(kp[2::3], float) > 0))
+        box = a.get("bbox", [0, 0, 0, 0])
+        rank = (vis, a.get("score", 0.0), box[2] * box[3] if len(box) == 4 else 0)
+        if a["image_id"] not in best or rank > best[a["image_id"]][0]:
+            best[a["image_id"]] = (rank, kp)
+    frames, xy, scores = [], [], []
+    for i, im in enumerate(images):
+        frames.append(i)
+        if im["id"] in best:
+            p, s = _points(best[im["id"]][1], COCO17_TO_COCO13, missing_zero=True)
+            xy.append(p); scores.append(s if conf else (s > 0).astype(np.float32))
+        else:
+            xy.append(np.full((13, 2), np.nan)); scores.append(np.zeros(13))
+    size = (int(images[0]["width"]), int(images[0]["height"])) if images and "width" in images[0] else None
+    if not frames:
+        raise MediaError(f"{path}: the COCO file holds no images or keypoint annotations")
+    return _track(frames, xy, scores, "coco", size=size)
+
+
+def _openpose_person(path: Path, data) -> tuple[np.ndarray, np.ndarray]:
+    best = (None, -1.0)
+    for person in data.get("people", []):
+        flat = person.get("pose_keypoints_2d") or []
+        if len(flat) not in (75, 54):
+            raise MediaError(f"{path}: OpenPose pose_keypoints_2d has {len(flat) // 3} points; "
+                             "expected 25 (BODY_25) or 18 (COCO)")
+        mapping = OPENPOSE_BODY25_TO_COCO13 if len(flat) == 75 else OPENPOSE_COCO18_TO_COCO13
+        xy, sc = _points(flat, mapping, missing_zero=True)
+        if sc.mean() > best[1]:
+            best = ((xy, sc), float(sc.mean()))
+    if best[0] is None:
+        return np.full((13, 2), np.nan, np.float32), np.zeros(13, np.float32)
+    return best[0]
+
+
+def _read_openpose(files: list[Path]) -> KeypointTrack:
+    numbers = [re.findall(r"\d+", f.stem) for f in files]
+    last = [int(n[-1]) if n else -1 for n in numbers]
+    use_names = min(last) >= 0 and len(set(last)) == len(last)
+    frames, xy, scores = [], [], []
+    for i, f in enumerate(files):
+        data = _load_json(f)
+        if not isinstance(data, dict) or "people" not in data:
+            raise MediaError(f"{f}: not an OpenPose JSON file (no 'people' list)")
+        p, s = _openpose_person(f, data)
+        frames.append(last[i] if use_names else i); xy.append(p); scores.append(s)
+    return _track(frames, xy, scores, "openpose")
+
+
+def _read_csv(path: Path) -> KeypointTrack:
+    want = [f"{j}_{c}" for j in COCO13_NAMES for c in ("x", "y", "score")]
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(line for line in fh if not line.startswith("#"))
+            missing = [c for c in want if c not in (reader.fieldnames or [])]
+            if missing:
+                raise MediaError(f"{path}: not a keypoint CSV; missing columns {missing[:4]}"
+                                 f"{' ...' if len(missing) > 4 else ''} (see poseexplorer.io.keypoint_files)")
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise MediaError(f"{path}: cannot read the CSV ({exc})") from exc
+    def num(v: str | None) -> float:
+        try:
+            return float(v) if v not in (None, "") else np.nan
+        except ValueError:
+            return np.nan
+    vals = np.array([[num(r.get(c)) for c in want] for r in rows], np.float32).reshape(-1, 13, 3)
+    frames = [int(float(r["frame"])) if r.get("frame") not in (None, "") else i for i, r in enumerate(rows)]
+    xy = vals[:, :, :2]
+    xy[~np.isfinite(xy).all(axis=2)] = np.nan
+    return _track(frames, xy, np.where(np.isfinite(xy[..., 0]), vals[:, :, 2], 0), "csv")
+
+
+def _read_npz(path: Path) -> KeypointTrack:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "xy" not in z or "scores" not in z:
+                raise MediaError(f"{path}: an NPZ keypoint file needs arrays 'xy' (T, 13, 2) and 'scores' (T, 13)")
+            xy, sc = z["xy"].astype(np.float32), z["scores"].astype(np.float32)
+            frames = z["frame_index"].astype(np.int64) if "frame_index" in z else np.arange(len(xy))
+            fps = float(z["fps"]) if "fps" in z else 0.0
+            size = tuple(int(v) for v in z["size"]) if "size" in z else None
+    except (OSError, ValueError) as exc:
+        raise MediaError(f"{path}: not a readable NPZ file ({exc})") from exc
+    if xy.ndim != 3 or xy.shape[1:] != (13, 2) or sc.shape != xy.shape[:2]:
+        raise MediaError(f"{path}: 'xy' must be (T, 13, 2) and 'scores' (T, 13); got {xy.shape}, {sc.shape}")
+    return _track(list(frames), xy, sc, "npz", fps=fps, size=size)
+
+
+def read_keypoint_file(path: str | os.PathLike) -> KeypointTrack:
+    """Read a COCO / OpenPose JSON file, a folder of OpenPose JSON files, a keypoint CSV or NPZ."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted((p for p in path.iterdir() if p.suffix.lower() == ".json"), key=lambda p: natural_key(p.name))
+        if not files:
+            raise MediaError(f"{path}: the folder holds no JSON keypoint files")
+        return _read_openpose(files)
+    if not path.is_file():
+        raise MediaError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise MediaError(f"{path}: the file is empty (0 bytes)")
+    ext = path.suffix.lower()
+    if ext == ".csv":
+        return _read_csv(path)
+    if ext == ".npz":
+        return _read_npz(path)
+    if ext != ".json":
+        raise MediaError(f"{path}: not a keypoint file (expected .json, .csv or .npz)")
+    data = _load_json(path)
+    if isinstance(data, dict) and "people" in data:
+        return _read_openpose([path])
+    if (isinstance(data, dict) and "annotations" in data) or (isinstance(data, list) and data and "keypoints" in data[0]):
+        return _read_coco(path, data)
+    raise MediaError(f"{path}: JSON is neither COCO keypoints ('annotations' or a results list) nor OpenPose ('people')")
+
+
+def write_keypoint_csv(path: str | os.PathLike, frame_index: np.ndarray, xy: np.ndarray, scores: np.ndarray) -> None:
+    """Write the documented keypoint CSV (frame + J_x, J_y, J_score per COCO-13 joint)."""
+    header = ["frame"] + [f"{j}_{c}" for j in COCO13_NAMES for c in ("x", "y", "score")]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for f, p, s in zip(frame_index, xy, scores):
+            w.writerow([int(f)] + [_fmt(v) for row in np.concatenate([p, s[:, None]], axis=1) for v in row])
+
+
+def write_keypoint_npz(path: str | os.PathLike, track: KeypointTrack) -> None:
+    """Write the documented keypoint NPZ."""
+    extra = {} if track.size is None else {"size": np.asarray(track.size, np.int64)}
+    np.savez(path, xy=track.xy, scores=track.scores, frame_index=track.frame_index, fps=np.float64(track.fps), **extra)
+
+
+def _fmt(v: float) -> str:
+    return "" if not np.isfinite(v) else f"{float(v):.6g}"

@@ -1,0 +1,251 @@
+"""PoseIndex: retrieval over the library, ranked by the sampled matching probability.
+
+Ranking is by P (prvipe-method.md section 5, K = 20, common random numbers), which is also the returned
+confidence. The fast path returns the SAME top k as exhaustive scoring whenever its certificate holds
+(QueryStats.certified), and the certificate is checked on every query rather than assumed:
+
+1. distance between means |mu_q - mu_j| for all N poses (one float32 matrix-vector product);
+2. exact P for the M0 = max(8k, 256) poses nearest in mean (argpartition); tau = their k-th best P;
+3. a pose j can only beat tau if its best possible P does. Every sample distance obeys
+   d_kl >= |Delta| - rho_q - rho_j (rho = the largest sample offset |stddev * eps| of a pose, precomputed
+   per index pose) and, projecting on the direction of Delta,
+   d_kl >= |Delta| + min_k (u_k . n) - max_l (v_jl . n). Since p(d) falls with d, P_j <= p(that bound).
+   Every pose whose bound reaches tau is scored exactly, so nothing outside can enter the top k.
+So M adapts to the query: tight clusters and small stddevs need few candidates, ambiguous wide poses more.
+If the certified set would exceed `max_candidates`, the best `max_candidates` by bound are scored and the
+query is flagged uncertified (benchmarks/search.py reports how often that happens and the agreement).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.poses import Embedding
+from ..core.probability import DEFAULT_SAMPLES, noise_table
+from .filters import allowed_rows
+from .ranking import Ranked, rank_exhaustive, rank_fast, top_indices
+from .scoring import query_samples
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved pose. probability: the sampled matching probability (the confidence);
+    mirrored: the mirrored query matched this pose better; row: the pose's row in the index arrays."""
+
+    pose_id: int
+    media_id: int
+    probability: float
+    mirrored: bool
+    row: int
+
+
+@dataclass(frozen=True)
+class QueryStats:
+    """How the last query was answered: rows allowed by the filters, rows scored exactly, certificate."""
+
+    allowed: int
+    scored: int
+    certified: bool
+    exhaustive: bool
+
+
+@dataclass
+class _Arrays:
+    pose_ids: np.ndarray
+    media_ids: np.ndarray
+    mean: np.ndarray  # (N, D) float32, centred on `origin`
+    stddev: np.ndarray
+    visibility: np.ndarray
+    origin: np.ndarray
+    sqnorm: np.ndarray = field(init=False)
+    rho: np.ndarray = field(init=False)
+
+
+class PoseIndex:
+    """An in-memory retrieval index over N embedded library poses.
+
+    pose_ids, media_ids: (N,) int; embedding: Embedding (N, D); a, b: the model's probability scalars;
+    visibility: (N,) float (e.g. mean keypoint score) for the min_visibility filter, None = all 1;
+    mirrored_embedding: optional (N, D) embeddings of every pose's left/right flipped 2D pose, used for
+    mirror=True when the query's mirrored embedding is not passed.
+    Memory: about 2 x N x D x 4 bytes plus a few (N,) arrays (about 150 MB for 1M poses at D = 16).
+    """
+
+    def __init__(self, pose_ids, media_ids, embedding: Embedding, a: float, b: float, visibility=None,
+                 mirrored_embedding: Embedding | None = None, *, samples: int = DEFAULT_SAMPLES, seed: int = 0,
+                 max_candidates: int = 20_000) -> None:
+        if not a > 0:
+            raise ValueError(f"the probability slope a must be > 0, got {a}")
+        self.a, self.b, self.samples, self.seed = float(a), float(b), int(samples), int(seed)
+        self.max_candidates = int(max_candidates)
+        self._eps = noise_table(self.samples, embedding.dim, self.seed)
+        self._arr = self._build(pose_ids, media_ids, embedding, visibility)
+        self._mirror = None if mirrored_embedding is None else self._check_mirror(mirrored_embedding)
+        self.last_stats: QueryStats | None = None
+
+    # building -------------------------------------------------------------------------------------
+    def _build(self, pose_ids, media_ids, emb: Embedding, visibility, origin=None) -> _Arrays:
+        pose_ids, media_ids = np.asarray(pose_ids, np.int64), np.asarray(media_ids, np.int64)
+        n = len(emb)
+        if pose_ids.shape != (n,) or media_ids.shape != (n,):
+            raise ValueError(f"pose_ids {pose_ids.shape} and media_ids {media_ids.shape} must both be ({n},)")
+        vis = np.ones(n, np.float32) if visibility is None else np.asarray(visibility, np.float32)
+        if vis.shape != (n,):
+            raise ValueError(f"visibility must have shape ({n},), got {vis.shape}")
+        mean = np.asarray(emb.mean, np.float32)
+        if not (np.isfinite(mean).all() and np.isfinite(np.asarray(emb.stddev)).all()):
+            raise ValueError("the index embedding has non-finite rows; leave poses without embeddings out")
+        if origin is None:
+            origin = mean.mean(0) if n else np.zeros(emb.dim, np.float32)
+        arr = _Arrays(pose_ids, media_ids, mean - origin, np.asarray(emb.stddev, np.float32), vis, origin)
+        self._derive(arr)
+        return arr
+
+    def _derive(self, arr: _Arrays) -> None:
+        arr.sqnorm = np.einsum("ij,ij->i", arr.mean, arr.mean)
+        offsets2 = (arr.stddev**2) @ (self._eps[1] ** 2).T  # (N, K): |stddev * eps_l|^2
+        arr.rho = np.sqrt(offsets2.max(1))
+
+    def _check_mirror(self, mirrored: Embedding) -> Embedding:
+        if len(mirrored) != len(self) or mirrored.dim != self.dim:
+            raise ValueError(f"mirrored_embedding must match the index: ({len(self)}, {self.dim}), "
+                             f"got ({len(mirrored)}, {mirrored.dim})")
+        return mirrored
+
+    def __len__(self) -> int:
+        return len(self._arr.pose_ids)
+
+    @property
+    def dim(self) -> int:
+        return int(self._arr.mean.shape[1])
+
+    @property
+    def pose_ids(self) -> np.ndarray:
+        return self._arr.pose_ids
+
+    @property
+    def media_ids(self) -> np.ndarray:
+        return self._arr.media_ids
+
+    @property
+    def embedding(self) -> Embedding:
+        """The index embeddings (N, D), in the caller's coordinates."""
+        return Embedding(self._arr.mean + self._arr.origin, self._arr.stddev)
+
+    def rows_of(self, pose_ids) -> np.ndarray:
+        """Index rows of the given pose ids; KeyError names a pose id that is not indexed."""
+        order = np.argsort(self._arr.pose_ids, kind="stable")
+        ids = np.atleast_1d(np.asarray(pose_ids, np.int64))
+        pos = np.searchsorted(self._arr.pose_ids, ids, sorter=order)
+        pos = np.minimum(pos, len(order) - 1)
+        rows = order[pos]
+        missing = self._arr.pose_ids[rows] != ids
+        if missing.any():
+            raise KeyError(f"pose id {int(ids[missing][0])} is not in the index")
+        return rows
+
+    def add(self, pose_ids, media_ids, embedding: Embedding, visibility=None,
+            mirrored_embedding: Embedding | None = None) -> None:
+        """Append poses (e.g. newly indexed media). Pose ids already present raise ValueError."""
+        new = self._build(pose_ids, media_ids, embedding, visibility, origin=self._arr.origin)
+        if np.isin(new.pose_ids, self._arr.pose_ids).any():
+            raise ValueError("some of the added pose ids are already in the index")
+        if (self._mirror is None) != (mirrored_embedding is None) and len(self):
+            raise ValueError("pass mirrored_embedding for added poses exactly when the index has one")
+        old = self._arr
+        arr = _Arrays(*(np.concatenate([getattr(old, f), getattr(new, f)]) for f in
+                        ("pose_ids", "media_ids", "mean", "stddev", "visibility")), old.origin)
+        self._derive(arr)
+        self._arr = arr
+        if mirrored_embedding is not None:
+            self._mirror = mirrored_embedding if self._mirror is None else Embedding.concat([self._mirror,
+                                                                                              mirrored_embedding])
+
+    def remove_media(self, media_ids) -> None:
+        """Drop every pose of the given media."""
+        keep = ~np.isin(self._arr.media_ids, np.asarray(list(media_ids), np.int64))
+        old = self._arr
+        arr = _Arrays(old.pose_ids[keep], old.media_ids[keep], old.mean[keep], old.stddev[keep],
+                      old.visibility[keep], old.origin)
+        self._derive(arr)
+        self._arr = arr
+        if self._mirror is not None:
+            self._mirror = self._mirror[keep] if keep.any() else None
+
+    # querying -------------------------------------------------------------------------------------
+    def query(self, query: Embedding, k: int = 20, exclude_media=(), restrict_media=None,
+              restrict_pose_ids=None, min_visibility: float = 0.0, mirror: bool = False,
+              query_mirrored: Embedding | None = None, exhaustive: bool = False,
+              exclude_pose_ids=()) -> list[Hit]:
+        """The k library poses most likely to match `query` (one pose), best first.
+
+        Filters: exclude_media / restrict_media (media ids), restrict_pose_ids, exclude_pose_ids,
+        min_visibility (index visibility >= it). mirror: also score the mirrored query
+        (`query_mirrored`, or the index's mirrored_embedding) and keep the better per pose.
+        exhaustive: score every allowed pose (the reference the fast path is checked against).
+        """
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        if query.dim != self.dim:
+            raise ValueError(f"query embedding has {query.dim} dimensions, the index {self.dim}")
+        arr = self._arr
+        mask = allowed_rows(arr.pose_ids, arr.media_ids, arr.visibility, exclude_media=exclude_media,
+                            restrict_media=restrict_media, restrict_pose_ids=restrict_pose_ids,
+                            exclude_pose_ids=exclude_pose_ids, min_visibility=min_visibility)
+        n_allowed = len(arr.pose_ids) if mask is None else int(mask.sum())
+        if n_allowed == 0:
+            self.last_stats = QueryStats(0, 0, True, exhaustive)
+            return []
+        plain = self._rank(query, mask, k, exhaustive)
+        if not mirror:
+            self.last_stats = QueryStats(n_allowed, plain.scored, plain.certified, exhaustive)
+            return self._hits(plain, None)
+        flipped = self._rank_mirrored(query, query_mirrored, mask, k, exhaustive)
+        self.last_stats = QueryStats(n_allowed, plain.scored + flipped.scored,
+                                     plain.certified and flipped.certified, exhaustive)
+        return self._hits(plain, flipped)[:k]
+
+    def query_pose(self, pose_id: int, k: int = 20, exclude_own_media: bool = True, **options) -> list[Hit]:
+        """Query by a library pose: its own embedding, itself excluded (and its media unless asked not to)."""
+        row = int(self.rows_of([pose_id])[0])
+        if exclude_own_media:
+            options["exclude_media"] = tuple(options.get("exclude_media", ())) + (int(self._arr.media_ids[row]),)
+        options["exclude_pose_ids"] = tuple(options.get("exclude_pose_ids", ())) + (int(pose_id),)
+        return self.query(self.embedding[row], k=k, **options)
+
+    def _rank(self, query: Embedding, mask, k: int, exhaustive: bool) -> Ranked:
+        arr = self._arr
+        centred = Embedding(np.asarray(query.mean, np.float32) - arr.origin, np.asarray(query.stddev, np.float32))
+        zq = query_samples(centred, self._eps[0])
+        if exhaustive:
+            rows = np.arange(len(arr.pose_ids)) if mask is None else np.flatnonzero(mask)
+            return rank_exhaustive(zq, arr.mean, arr.stddev, self._eps[1], rows, k, self.a, self.b)
+        return rank_fast(zq, centred.mean[0], arr.mean, arr.stddev, arr.sqnorm, arr.rho, self._eps[1], mask, k,
+                         self.a, self.b, self.max_candidates)
+
+    def _rank_mirrored(self, query, query_mirrored, mask, k, exhaustive) -> Ranked:
+        if query_mirrored is not None:
+            return self._rank(query_mirrored, mask, k, exhaustive)
+        if self._mirror is None:
+            raise ValueError("mirror=True needs query_mirrored (the embedding of the flipped query pose) "
+                             "or an index built with mirrored_embedding")
+        # P(query, mirror(pose_j)): score the query against the mirrored library
+        twin = PoseIndex(self._arr.pose_ids, self._arr.media_ids, self._mirror, self.a, self.b,
+                         self._arr.visibility, samples=self.samples, seed=self.seed,
+                         max_candidates=self.max_candidates)
+        return twin._rank(query, mask, k, exhaustive)
+
+    def _hits(self, plain: Ranked, flipped: Ranked | None) -> list[Hit]:
+        best: dict[int, tuple[float, bool]] = {}
+        for ranked, mirrored in ((plain, False), (flipped, True)):
+            if ranked is None:
+                continue
+            for row, p in zip(ranked.rows.tolist(), ranked.probability.tolist()):
+                if row not in best or p > best[row][0]:
+                    best[row] = (p, mirrored)
+        rows = np.fromiter(best, np.int64, len(best))
+        probs = np.array([best[r][0] for r in rows.tolist()])
+        arr = self._arr
+        return [Hit(int(arr.pose_ids[r]), int(arr.media_ids[r]), float(probs[i]), best[int(r)][1], int(r))
+                for i, r in ((i, rows[i]) for i in top_indices(probs, len(rows)))]

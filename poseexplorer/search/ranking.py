@@ -1,0 +1,98 @@
+"""Top-k by sampled matching probability: the exhaustive ranking and the certified fast path.
+
+Pure functions over the index arrays (means centred on the index origin). See index.py for the method.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .scoring import CHUNK, sampled_probability
+
+_SLACK = 1e-3  # distance slack covering float32 rounding in the bounds
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """rows (k,) best first, probability (k,), scored: rows scored exactly, certified: equals exhaustive."""
+
+    rows: np.ndarray
+    probability: np.ndarray
+    scored: int
+    certified: bool
+
+
+def inverse_p(tau: float, a: float, b: float) -> float:
+    """The distance d with p(d) = tau (inf when tau <= 0.05, -inf when tau >= 0.95)."""
+    s = (tau - 0.05) / 0.9
+    if s <= 0.0:
+        return np.inf
+    if s >= 1.0:
+        return -np.inf
+    return (b + np.log(1.0 / s - 1.0)) / a
+
+
+def top_indices(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest values, best first (ties: lower index first)."""
+    k = min(k, len(values))
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    part = np.argpartition(-values, k - 1)[:k] if k < len(values) else np.arange(len(values))
+    return part[np.lexsort((part, -values[part]))]
+
+
+def score_rows(zq, mean, stddev, eps_index, rows, a, b) -> np.ndarray:
+    out = np.empty(len(rows), np.float64)
+    for s in range(0, len(rows), CHUNK):
+        r = rows[s:s + CHUNK]
+        out[s:s + CHUNK] = sampled_probability(zq, mean[r], stddev[r], eps_index, a, b)
+    return out
+
+
+def rank_exhaustive(zq, mean, stddev, eps_index, rows, k, a, b) -> Ranked:
+    """Score every allowed row exactly. rows: (n,) allowed index rows."""
+    p = score_rows(zq, mean, stddev, eps_index, rows, a, b)
+    best = top_indices(p, k)
+    return Ranked(rows[best], p[best], len(rows), True)
+
+
+def _projection_bound(mq, u, mean, stddev, rho_q, rho, eps_index) -> np.ndarray:
+    """A lower bound on every sample distance between the query and each given pose. -> (n,)."""
+    delta = mq[None] - mean  # (n, D)
+    norm = np.sqrt(np.einsum("ij,ij->i", delta, delta))
+    unit = delta / np.maximum(norm, 1e-12)[:, None]
+    lo_q = (unit @ u.T).min(1)  # min_k u_k . n
+    hi_j = ((stddev * unit) @ eps_index.T).max(1)  # max_l v_jl . n
+    return np.maximum(norm + lo_q - hi_j, norm - rho_q - rho)
+
+
+def rank_fast(zq, mq, mean, stddev, sqnorm, rho, eps_index, allowed, k, a, b, max_candidates) -> Ranked:
+    """Top k by P with the certificate of index.py. allowed: (N,) bool mask or None (all rows)."""
+    u = zq - mq[None]
+    rho_q = float(np.sqrt((u**2).sum(1)).max())
+    dm2 = sqnorm - 2.0 * (mean @ mq) + np.float32(mq @ mq)
+    if allowed is not None:
+        dm2[~allowed] = np.inf
+    n_allowed = len(dm2) if allowed is None else int(allowed.sum())
+    m0 = min(max(8 * k, 256), n_allowed)
+    first = np.argpartition(dm2, m0 - 1)[:m0] if m0 < len(dm2) else np.arange(len(dm2))
+    first = first[np.isfinite(dm2[first])]
+    p_first = score_rows(zq, mean, stddev, eps_index, first, a, b)
+    tau = np.sort(p_first)[-min(k, len(p_first))]
+    reach = inverse_p(float(tau), a, b) + _SLACK
+    # stage 1: the cheap bound over all rows (rho only)
+    dm = np.sqrt(np.maximum(dm2, 0.0))
+    dm[first] = np.inf  # already scored
+    cand = np.flatnonzero(dm - rho <= reach + rho_q)
+    # stage 2: the projection bound on the survivors
+    lb = _projection_bound(mq, u, mean[cand], stddev[cand], rho_q, rho[cand], eps_index)
+    keep = lb <= reach
+    cand, lb = cand[keep], lb[keep]
+    certified = len(cand) <= max_candidates
+    if not certified:
+        cand = cand[np.argpartition(lb, max_candidates - 1)[:max_candidates]]
+    rows = np.concatenate([first, cand])
+    p = np.concatenate([p_first, score_rows(zq, mean, stddev, eps_index, cand, a, b)])
+    best = top_indices(p, k)
+    return Ranked(rows[best], p[best], len(rows), certified)

@@ -1,0 +1,126 @@
+"""The frame cost: probability estimate, atrous window (also at the ends and around gaps)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from poseexplorer.align import cost as C
+from poseexplorer.core.poses import Embedding
+from poseexplorer.core.probability import matching_probability
+
+
+def random_embedding(n: int, seed: int, dim: int = 16, sigma=(0.05, 0.5)) -> Embedding:
+    rng = np.random.default_rng(seed)
+    mean = rng.normal(0, 1, (n, dim)).astype(np.float32)
+    std = np.exp(rng.uniform(np.log(sigma[0]), np.log(sigma[1]), (n, dim))).astype(np.float32)
+    return Embedding(mean, std)
+
+
+def monte_carlo_probability(ea: Embedding, eb: Embedding, a: float, b: float, n: int, seed: int) -> np.ndarray:
+    """Pairwise (diagonal) P by brute force with n independent draws per pair."""
+    rng = np.random.default_rng(seed)
+    za = ea.mean[:, None] + ea.stddev[:, None] * rng.standard_normal((len(ea), n, ea.dim))
+    zb = eb.mean[:, None] + eb.stddev[:, None] * rng.standard_normal((len(eb), n, eb.dim))
+    d = np.linalg.norm(za - zb, axis=-1)
+    return (0.9 / (1.0 + np.exp(a * d - b)) + 0.05).mean(1)
+
+
+@pytest.mark.parametrize("a,b", [(0.52, -0.5), (1.5, 2.0), (3.0, 4.0)])
+def test_quadrature_matches_a_large_monte_carlo(a, b):
+    ea = random_embedding(12, 1)
+    eb = Embedding(ea.mean + np.random.default_rng(2).normal(0, 0.3, ea.mean.shape).astype(np.float32),
+                   random_embedding(12, 3).stddev)
+    mc = monte_carlo_probability(ea, eb, a, b, 40_000, seed=4)
+    quad = np.diag(C.quadrature_probability(ea, eb, a, b))
+    np.testing.assert_allclose(quad, mc, atol=4e-3)
+    sampled = np.diag(matching_probability(ea, eb, a, b))  # the K=20 estimator is much noisier
+    assert np.abs(quad - mc).mean() < np.abs(sampled - mc).mean()
+
+
+def test_moments_match_the_definition():
+    ea, eb = random_embedding(9, 5), random_embedding(11, 6)
+    m1, m2 = ea.mean.astype(float), eb.mean.astype(float)
+    v = ea.stddev.astype(float)[:, None] ** 2 + eb.stddev.astype(float)[None] ** 2
+    delta = m1[:, None] - m2[None]
+    mean, var = C._moments_block(C._pair_features(ea, eb), slice(0, 9))
+    np.testing.assert_allclose(mean, (delta**2 + v).sum(-1), rtol=1e-4)
+    np.testing.assert_allclose(var, (2 * v**2 + 4 * delta**2 * v).sum(-1), rtol=1e-3)
+
+
+def test_sampled_method_is_the_core_estimator():
+    ea, eb = random_embedding(5, 7), random_embedding(6, 8)
+    d = C.frame_distance(ea, eb, 0.7, 0.3, method="sampled")
+    np.testing.assert_allclose(d, -np.log(matching_probability(ea, eb, 0.7, 0.3)), rtol=1e-12)
+    with pytest.raises(ValueError, match="unknown cost method"):
+        C.frame_distance(ea, eb, 0.7, 0.3, method="bogus")
+
+
+def slow_window_cost(dist: np.ndarray, ok_a: np.ndarray, ok_b: np.ndarray, offsets) -> np.ndarray:
+    ta, tb = dist.shape
+    out = np.full((ta, tb), np.nan)
+    for i in range(ta):
+        for j in range(tb):
+            vals = [dist[i + o, j + o] for o in offsets
+                    if 0 <= i + o < ta and 0 <= j + o < tb and ok_a[i + o] and ok_b[j + o]]
+            if vals:
+                out[i, j] = np.mean(vals)
+    return out
+
+
+def test_atrous_offsets_are_kernel_7_rate_3():
+    np.testing.assert_array_equal(C.atrous_offsets(), [-9, -6, -3, 0, 3, 6, 9])
+    with pytest.raises(ValueError):
+        C.atrous_offsets(4, 3)
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_window_cost_equals_slow_loop_including_ends(gaps):
+    ea, eb = random_embedding(40, 9), random_embedding(33, 10)
+    ok_a, ok_b = np.ones(40, bool), np.ones(33, bool)
+    if gaps:
+        ok_a[[0, 5, 6, 7, 30]] = False
+        ok_b[10:31] = False  # longer than the window: some pairs have no valid term at all
+    cost = C.sequence_cost(ea, eb, 0.6, 0.1, valid_a=ok_a, valid_b=ok_b)
+    dist = np.full((40, 33), np.nan)
+    dist[np.ix_(ok_a, ok_b)] = C.frame_distance(ea[ok_a], eb[ok_b], 0.6, 0.1)
+    ref = slow_window_cost(dist, ok_a, ok_b, C.atrous_offsets())
+    holes = np.isnan(ref)
+    np.testing.assert_allclose(cost[~holes], ref[~holes], rtol=1e-5)
+    assert holes.any() == gaps
+    if gaps:  # bridged with the mean valid cost
+        np.testing.assert_allclose(cost[holes], np.mean(cost[~holes]), rtol=1e-4)
+    # the very first cell only sees offsets 0, 3, 6, 9 of the valid frames
+    if not gaps:
+        assert cost[0, 0] == pytest.approx(np.mean([dist[o, o] for o in (0, 3, 6, 9)]), rel=1e-5)
+    assert np.isfinite(cost).all()
+
+
+def test_generic_atrous_average_matches_slow_loop():
+    rng = np.random.default_rng(11)
+    dist = rng.random((25, 19))
+    dist[rng.random(dist.shape) < 0.2] = np.nan
+    ok = np.ones(25, bool), np.ones(19, bool)
+    # the slow loop skips NaN cells the same way when the masks are all true
+    ref = np.full(dist.shape, np.nan)
+    for i in range(25):
+        for j in range(19):
+            vals = [dist[i + o, j + o] for o in C.atrous_offsets() if 0 <= i + o < 25 and 0 <= j + o < 19
+                    and np.isfinite(dist[i + o, j + o])]
+            if vals:
+                ref[i, j] = np.mean(vals)
+    np.testing.assert_allclose(C.atrous_average(dist), ref, rtol=1e-12)
+    assert ok
+
+
+def test_nan_rows_count_as_missing_and_all_missing_is_refused():
+    emb = random_embedding(20, 12)
+    mean = emb.mean.copy()
+    mean[3:6] = np.nan
+    with_nan = Embedding(mean, emb.stddev)
+    cost = C.sequence_cost(with_nan, emb, 0.6, 0.1)
+    masked = C.sequence_cost(emb, emb, 0.6, 0.1, valid_a=~np.isin(np.arange(20), [3, 4, 5]))
+    np.testing.assert_allclose(cost, masked, rtol=1e-6)
+    with pytest.raises(ValueError, match="no frame with a person"):
+        C.sequence_cost(emb, emb, 0.6, 0.1, valid_b=np.zeros(20, bool))
+    with pytest.raises(ValueError, match="validity mask"):
+        C.sequence_cost(emb, emb, 0.6, 0.1, valid_b=np.ones(3, bool))

@@ -1,0 +1,108 @@
+"""The sync panel syncs generated videos with a known time warp: the frames it pairs match the warp.
+
+Videos differ in fps, length and size; each frame carries its own index as a bit code, so the test
+reads back what the panel actually shows (and what the export writes), not the panel's own bookkeeping.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from poseexplorer.align import MatchParams
+from poseexplorer.gui.sync_panel import SyncPanel
+
+from .sync_media import coded_sequence, read_code, warp, write_coded_video
+
+pytestmark = pytest.mark.gui
+
+FPS_A, N_A, SIZE_A = 30.0, 96, (288, 216)
+FOLLOWERS = [  # fps, frames, size, warp parameters (start, rate, wobble, period)
+    (20.0, 50, (180, 240), (0.4, 0.85, 0.08, 2.5)),
+    (25.0, 70, (360, 200), (0.1, 1.1, 0.05, 1.7)),
+]
+
+
+@pytest.fixture()
+def synced_panel(qtbot, tmp_path):
+    panel = SyncPanel(model=MatchParams(2.0, 1.0))
+    qtbot.addWidget(panel)
+    path_a = write_coded_video(tmp_path / "a.avi", N_A, FPS_A, SIZE_A)
+    panel.add_sequence(coded_sequence(path_a, "a.avi", np.arange(N_A) / FPS_A, FPS_A))
+    for k, (fps, n, size, params) in enumerate(FOLLOWERS):
+        path = write_coded_video(tmp_path / f"b{k}.avi", n, fps, size)
+        panel.add_sequence(coded_sequence(path, path.name, warp(np.arange(n) / fps, *params), fps))
+    with qtbot.waitSignal(panel.synced, timeout=20000):
+        panel.start_sync()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
+    return panel
+
+
+def _warp_errors(panel, follower: int) -> list[float]:
+    """For each reference frame inside the follower's action span, |action time of the shown follower
+    frame - action time of the reference frame| in seconds, read from the displayed pixels."""
+    fps, n, _, params = FOLLOWERS[follower]
+    span = warp(np.array([0.0, (n - 1) / fps]), *params)
+    errors = []
+    for i in range(N_A):
+        panel.players.seek(i)
+        views = panel.players.views()
+        assert read_code(views[0].frame()) == i
+        j = read_code(views[follower + 1].frame())
+        assert j == panel.players.shown_frames()[follower + 1]
+        if span[0] <= i / FPS_A <= span[1]:
+            errors.append(abs(float(warp(np.array([j / fps]), *params)[0]) - i / FPS_A))
+    return errors
+
+
+def test_panel_pairs_frames_as_the_known_warp(synced_panel):
+    for k, (fps, _, _, _) in enumerate(FOLLOWERS):
+        errors = _warp_errors(synced_panel, k)
+        assert len(errors) > 40
+        # one follower frame lasts 1/fps of video time; the pairing is right within about a frame
+        assert np.median(errors) <= 1.0 / fps, (k, np.median(errors))
+        assert np.max(errors) <= 3.0 / fps, (k, np.max(errors))
+
+
+def test_playback_nudge_mirror_and_cost_click(synced_panel, qtbot):
+    players = synced_panel.players
+    players.seek(40)
+    before = players.shown_frames()[1]
+    players.set_nudge(0, 3)
+    assert players.shown_frames()[1] == min(before + 3, FOLLOWERS[0][1] - 1)
+    assert read_code(players.views()[1].frame()) == players.shown_frames()[1]
+    players.set_nudge(0, 0)
+    # playing at 4x advances the reference clock by about 4x the wall time
+    players.seek(0)
+    players.set_speed(4.0)
+    players.play()
+    qtbot.wait(400)
+    players.pause()
+    assert 20 <= players.reference_frame() <= N_A - 1
+    # clicking the cost matrix jumps the reference there
+    synced_panel.cost_view.frameClicked.emit(17)
+    assert players.reference_frame() == 17
+    # stepping
+    players.step(1)
+    assert players.reference_frame() == 18
+    players.step(-5)
+    assert players.reference_frame() == 13
+
+
+def test_export_writes_synced_frames(synced_panel, qtbot, tmp_path):
+    from poseexplorer.io import open_media
+
+    out = tmp_path / "synced.avi"
+    synced_panel.players.set_nudge(1, -2)
+    with qtbot.waitSignal(synced_panel.exported, timeout=30000):
+        synced_panel.export(str(out))
+    qtbot.waitUntil(lambda: not synced_panel.is_busy(), timeout=5000)
+    table = synced_panel.result().paired_frames()
+    with open_media(out) as reader:
+        assert len(reader) == N_A
+        w_a = round(SIZE_A[0] * reader.size[1] / SIZE_A[1])
+        w_b = round(FOLLOWERS[0][2][0] * reader.size[1] / FOLLOWERS[0][2][1])
+        for i in (0, 30, 61, N_A - 1):
+            rgb = reader.read(i)
+            assert read_code(rgb[:, :w_a]) == i
+            assert read_code(rgb[:, w_a:w_a + w_b]) == table[i, 1]
+            assert read_code(rgb[:, w_a + w_b:]) == max(0, table[i, 2] - 2)  # the nudge is exported

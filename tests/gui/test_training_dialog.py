@@ -1,0 +1,123 @@
+"""The training dialog runs the real trainer as a separate process on generated 3D poses: bad settings are
+refused up front; a run can be cancelled (checkpoint saved) and resumed; the exported model becomes the
+app's model and is remembered as selectable."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from poseexplorer.gui.state import AppState
+from poseexplorer.gui.training.model_registry import trained_models
+from poseexplorer.gui.training_dialog import TrainingDialog
+
+pytestmark = pytest.mark.gui
+
+# H36M-17 rest pose (metres, y up; the subject's left on +x, facing +z)
+REST = np.array([[0, 1, 0], [0, 1.72, 0.02], [0, 1.6, 0.05], [0, 1.45, 0], [0.18, 1.45, 0], [-0.18, 1.45, 0],
+                 [0.2, 1.18, 0], [-0.2, 1.18, 0], [0.22, 0.93, 0], [-0.22, 0.93, 0], [0, 1.22, 0],
+                 [0.1, 0.95, 0], [-0.1, 0.95, 0], [0.1, 0.52, 0], [-0.1, 0.52, 0], [0.1, 0.08, 0],
+                 [-0.1, 0.08, 0]], np.float32)
+ARMS = ((4, 6, 8), (5, 7, 9))      # shoulder, elbow, wrist
+LEGS = ((11, 13, 15), (12, 14, 16))  # hip, knee, ankle
+
+
+def _swing(pose: np.ndarray, chain: tuple[int, int, int], angle: float, axis: str) -> None:
+    """Rotate a limb (elbow and wrist, or knee and ankle) about its root joint."""
+    c, s = np.cos(angle), np.sin(angle)
+    rot = np.array([[1, 0, 0], [0, c, -s], [0, s, c]]) if axis == "x" else np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+    root = pose[chain[0]].copy()
+    for j in chain[1:]:
+        pose[j] = root + rot @ (pose[j] - root)
+
+
+def motion_npz(path: Path, frames: int = 240, seed: int = 0) -> Path:
+    """A plain NPZ of varied 3D poses: arms and legs swinging at unrelated rates (for a tiny training)."""
+    rng = np.random.default_rng(seed)
+    rates = rng.uniform(0.3, 1.5, size=6)
+    poses = np.repeat(REST[None], frames, axis=0).copy()
+    for t in range(frames):
+        a = 2 * np.pi * rates * t / 30.0
+        _swing(poses[t], ARMS[0], 1.2 * np.sin(a[0]) + 0.8, "z")
+        _swing(poses[t], ARMS[1], -1.2 * np.sin(a[1]) - 0.8, "z")
+        _swing(poses[t], ARMS[0], 0.9 * np.sin(a[2]), "x")
+        _swing(poses[t], LEGS[0], 0.6 * np.sin(a[3]), "x")
+        _swing(poses[t], LEGS[1], 0.6 * np.sin(a[4]), "x")
+        _swing(poses[t], ARMS[1], 0.9 * np.sin(a[5]), "x")
+    np.savez(path, joints=poses, fps=30.0, units="m", up="y")
+    return path
+
+
+@pytest.fixture()
+def data_dir(tmp_path) -> Path:
+    folder = tmp_path / "mocap"
+    folder.mkdir()
+    motion_npz(folder / "subject1.npz", seed=0)
+    motion_npz(folder / "subject2.npz", seed=1)
+    return folder
+
+
+def _dialog(qtbot, tmp_path, data: Path, state=None, **changes) -> TrainingDialog:
+    from trainer.config import tiny_config
+
+    base = tiny_config(name="tiny", data=(str(data),), val_data=str(data), out_dir=str(tmp_path / "runs"),
+                       steps=40, log_every=5, val_every=20, checkpoint_every=20, val_size=40, **changes)
+    dialog = TrainingDialog(state=state, base=base)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_bad_settings_are_refused_before_starting(qtbot, tmp_path, data_dir):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    dialog = _dialog(qtbot, tmp_path, empty)
+    dialog.start()
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=10000)
+    assert "holds no motion clips" in dialog.status.text()
+    assert not (tmp_path / "runs" / "tiny").exists()  # nothing was started
+    dialog.form.data_list.clear()
+    dialog.form.add_data(str(data_dir))
+    dialog.form.out_dir.setText("/sys/poseexplorer-runs")  # cannot be written, even by root
+    dialog.start()
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=10000)
+    assert "not writable" in dialog.status.text()
+    dialog.form.name.setText("bad/name")
+    dialog.start()
+    assert "cannot be used" in dialog.status.text() and not dialog.is_busy()
+
+
+@pytest.mark.slow
+def test_train_cancel_resume_export_and_use(qtbot, tmp_path, data_dir):
+    state = AppState()
+    dialog = _dialog(qtbot, tmp_path, data_dir, state=state)
+    dialog.form.steps.setValue(100000)  # long enough to be cancelled part-way
+    with qtbot.waitSignal(dialog.runEnded, timeout=60000) as ended:
+        dialog.start()
+        qtbot.waitUntil(lambda: dialog.progress().step >= 10, timeout=50000)
+        dialog.cancel_training()
+    assert ended.args == ["cancelled"]
+    stopped_at = dialog.progress().step
+    run = tmp_path / "runs" / "tiny"
+    assert (run / "checkpoint.pt").is_file() and stopped_at < 100000
+    assert "Resume continues it" in dialog.status.text()
+
+    dialog.form.steps.setValue(stopped_at + 30)
+    with qtbot.waitSignal(dialog.runEnded, timeout=60000) as ended:
+        dialog.resume()
+    assert ended.args == ["done"]
+    p = dialog.progress()
+    assert p.step == stopped_at + 30
+    assert p.loss_steps[-1] == stopped_at + 30 and all(np.isfinite(p.loss))
+    assert p.val_steps and 0.0 <= p.val_hit1[-1] <= 1.0
+    assert dialog.curves.point_counts()[0] == len(p.loss) > 0
+
+    dialog.export_model()
+    qtbot.waitUntil(lambda: dialog.exported_model() is not None, timeout=60000)
+    exported = dialog.exported_model()
+    assert str(exported.absolute()) in trained_models()  # selectable from now on
+    with qtbot.waitSignal(state.modelChanged, timeout=60000):
+        dialog.use_button.click()
+    assert state.model_path == str(exported)
+    emb = state.model.embed(np.random.default_rng(0).normal(size=(3, 13, 2)).astype(np.float32) * 50 + 200)
+    assert emb.mean.shape == (3, 8)

@@ -1,0 +1,60 @@
+"""`poseexplorer-train eval`: regenerate docs/results.md and its PNG plots.
+
+    poseexplorer-train eval --model assets/prvipe.safetensors --variants DIR --data ../shared/data \\
+        --val-set CACHE/val_mm.npz --seq-set CACHE/hdm05_seq.npz --out docs/ [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", type=Path, default=None,
+                   help="the main Pr-VIPE model (default: the bundled assets/prvipe.safetensors)")
+    p.add_argument("--variants", type=Path, default=None,
+                   help="folder of variant models named <role>.safetensors (prvipe_noaug, l2vipe_aug, l2vipe_noaug, "
+                        "lift3d_aug, lift3d_noaug, prvipe_d4, prvipe_d8, prvipe_d16, prvipe_d32)")
+    p.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
+    p.add_argument("--val-set", type=Path, default=None,
+                   help="held-out mocap dataset (.npz from `poseexplorer-train prepare`; actor mm)")
+    p.add_argument("--seq-set", type=Path, default=None,
+                   help="HDM05 sequences dataset (.npz, all 4 actors, no dedup) for section 5")
+    p.add_argument("--out", type=Path, default=Path("docs"), help="where results.md and the PNGs go")
+    p.add_argument("--cache", type=Path, default=None, help="cache folder for detections (default OUT/../.eval-cache)")
+    p.add_argument("--quick", action="store_true", help="a reduced run: few frames (smoke tests, CI)")
+    p.add_argument("--max-frames", type=int, default=None, help="cap the number of evaluation frames")
+    p.add_argument("--footage-frames", type=int, default=None, help="only the first N frames of each video")
+    p.add_argument("--sections", default=None, help="comma-separated subset of sections to run")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def run(args: argparse.Namespace) -> int:
+    from poseexplorer.embed.model import default_model_path
+    from poseexplorer.jobs import TqdmProgress
+
+    from .evaluation.pipeline import SECTIONS, EvalConfig, run_evaluation
+
+    if args.val_set is None:
+        print("error: --val-set is required (the held-out actor's dataset from `poseexplorer-train prepare`)",
+              file=sys.stderr)
+        return 2
+    try:
+        cfg = EvalConfig(model=args.model or default_model_path(), out=args.out, data=args.data,
+                         val_set=args.val_set, seq_set=args.seq_set, variants=args.variants,
+                         cache=args.cache or args.out.resolve().parent / ".eval-cache", quick=args.quick,
+                         seed=args.seed, max_frames=args.max_frames, footage_frames=args.footage_frames,
+                         sections=tuple(args.sections.split(",")) if args.sections else SECTIONS,
+                         command="poseexplorer-train " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+        bar = TqdmProgress(desc="eval")
+        try:
+            path = run_evaluation(cfg, bar)
+        finally:
+            bar.close()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}")
+    return 0

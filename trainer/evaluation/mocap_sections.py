@@ -1,0 +1,132 @@
+"""Sections 1-4 of the results: cross-view retrieval, ambiguity, calibration, embedding size.
+
+Each function takes the evaluation views and models and returns plain results plus figure paths; the
+markdown is written by report.py.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from poseexplorer.core.normalize import normalize_2d
+from poseexplorer.jobs import Cancelled, CancelCheck, Progress
+
+from . import plots
+from .ambiguity import ambiguity
+from .calibration import calibration
+from .models import ROLES, SIZE_ROLES, ModelSet
+from .retrieval import (KeypointScorer, LiftingScorer, PointScorer, ProbabilisticScorer, RetrievalResult,
+                        cross_view_retrieval)
+from .views import RigViews
+
+
+def scorer_for(role: str, model) -> object:
+    kind = ROLES.get(role, ("", "prvipe"))[1]
+    label = ROLES.get(role, (role, ""))[0]
+    if kind == "lift3d":
+        return LiftingScorer(model, name=label)
+    if kind == "l2vipe":
+        return PointScorer(model, name=label)
+    return ProbabilisticScorer(model, name=label)
+
+
+@dataclass
+class RetrievalTable:
+    """results[row label][view label] = RetrievalResult; missing[row label] = reason; seconds per row."""
+
+    results: dict[str, dict[str, RetrievalResult]] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _check(cancel: CancelCheck) -> None:
+    if cancel():
+        raise Cancelled()
+
+
+def retrieval_table(views: list[RigViews], models: ModelSet, matches: np.ndarray,
+                    progress: Progress, cancel: CancelCheck) -> RetrievalTable:
+    """Every Table 1 row on every rig and condition."""
+    table = RetrievalTable()
+    rows: list[tuple[str, object]] = [("2D keypoints (Procrustes-aligned)", KeypointScorer())]
+    for role, (label, _) in ROLES.items():
+        model = models.get(role)
+        if model is None:
+            table.missing[label] = models.missing.get(role, "not available")
+        else:
+            rows.append((label, scorer_for(role, model)))
+    total, done = len(rows) * len(views), 0
+    for label, scorer in rows:
+        t0 = time.perf_counter()
+        table.results[label] = {}
+        for v in views:
+            _check(cancel)
+            table.results[label][v.label] = cross_view_retrieval(scorer, v.xy, v.scores, matches)
+            done += 1
+            progress(done, total, f"retrieval {label} {v.label}")
+        table.seconds[label] = time.perf_counter() - t0
+    return table
+
+
+def size_table(views: list[RigViews], models: ModelSet, matches: np.ndarray, progress: Progress,
+               cancel: CancelCheck) -> tuple[dict[int, dict[str, float]], dict[int, str]]:
+    """Hit@1 (percent) of the Pr-VIPE embedding-size variants: {dim: {view label: Hit@1}}, missing."""
+    out, missing = {}, {}
+    for i, (dim, role) in enumerate(SIZE_ROLES.items()):
+        model = models.get(role)
+        if model is None:
+            missing[dim] = models.missing.get(role, "not available")
+            continue
+        scorer = ProbabilisticScorer(model, name=role)
+        out[dim] = {}
+        for v in views:
+            _check(cancel)
+            out[dim][v.label] = 100.0 * cross_view_retrieval(scorer, v.xy, v.scores, matches).hit_at(1)
+        progress(i + 1, len(SIZE_ROLES), f"size d={dim}")
+    return out, missing
+
+
+@dataclass(frozen=True)
+class AmbiguitySection:
+    rho: float
+    p_value: float
+    n_poses: int
+    figure: Path
+    gallery: Path
+    view_label: str
+
+
+def ambiguity_section(view: RigViews, model, matches: np.ndarray, out_dir: Path,
+                      max_queries: int = 2500) -> AmbiguitySection:
+    """Mean sigma vs 2D distance to different-3D neighbours over all cameras of one rig/condition."""
+    n_cam, m = view.xy.shape[:2]
+    emb = model.embed(view.xy.reshape(-1, 13, 2), view.scores.reshape(-1, 13))
+    sigma = np.asarray(emb.stddev).mean(1)
+    res = ambiguity(sigma, view.xy, matches, max_queries=max_queries)
+    fig = plots.ambiguity_scatter(res.sigma, res.neighbour_2d, res.rho, out_dir / "ambiguity_sigma.png")
+    order = np.argsort(sigma)
+    norm = normalize_2d(view.xy.reshape(-1, 13, 2))
+    most, least = order[::-1][:6], order[:6]
+    gallery = plots.pose_gallery(
+        [("most ambiguous", norm[most], [f"sigma {sigma[i]:.3f}" for i in most]),
+         ("least ambiguous", norm[least], [f"sigma {sigma[i]:.3f}" for i in least])],
+        f"Most and least ambiguous 2D poses ({view.label} views)", out_dir / "ambiguity_poses.png")
+    return AmbiguitySection(res.rho, res.p_value, len(res.query), fig, gallery, view.label)
+
+
+def calibration_section(results: dict[str, RetrievalResult], out_dir: Path) -> tuple[dict, Path]:
+    """Calibration per view label from the Pr-VIPE rows' top-20 (P, true match) pairs, plus pooled."""
+    curves, tables = {}, {}
+    pooled_p, pooled_m = [], []
+    for label, res in results.items():
+        cal = calibration(res.top_score, res.top_match)
+        tables[label] = cal
+        curves[label] = (cal.mean_p, cal.match_rate, cal.count)
+        pooled_p.append(res.top_score.ravel())
+        pooled_m.append(res.top_match.ravel())
+    tables["pooled"] = calibration(np.concatenate(pooled_p), np.concatenate(pooled_m))
+    fig = plots.calibration_plot(curves, out_dir / "calibration.png")
+    return tables, fig

@@ -1,0 +1,178 @@
+"""Cross-view retrieval Hit@k (prvipe-method.md section 8) for every row of the paper's Table 1.
+
+A query is a 2D pose from camera A; the index is every pose of camera B != A (the same frames, so a
+perfect answer exists); a hit at k if any of the top k has NP-MPJPE < 0.1 to the query's 3D pose.
+Hit@k is averaged over all ordered camera pairs. Rows ("scorers"):
+- KeypointScorer: normalised 2D keypoints, ranked by the similarity-Procrustes joint error per pair;
+- LiftingScorer: a lift3d model's normalised 3D output, ranked by Procrustes error per pair;
+- PointScorer: L2-VIPE, ranked by Euclidean distance between embedding means;
+- ProbabilisticScorer: Pr-VIPE, ranked by the sampled matching probability P. P is computed exactly
+  (K = 20 samples per side, common random numbers as in poseexplorer.core.probability) for the
+  `shortlist` candidates nearest by mean distance, the app's fast path; the rest rank below them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from poseexplorer.core.normalize import normalize_2d, normalize_3d
+from poseexplorer.core.npmpjpe import MATCH_THRESHOLD
+from poseexplorer.core.poses import Embedding
+from poseexplorer.core.probability import noise_table, probability_from_distance, sample
+
+from .alignment_distance import procrustes_2d_matrix, procrustes_3d_matrix
+
+KS = (1, 10, 20)
+
+
+class Scorer(Protocol):
+    name: str
+
+    def prepare(self, xy: np.ndarray, scores: np.ndarray) -> Any: ...
+
+    def similarity(self, query: Any, index: Any) -> np.ndarray: ...
+
+
+@dataclass
+class KeypointScorer:
+    """2D keypoint baseline: normalised keypoints, higher similarity = lower Procrustes joint error."""
+
+    name: str = "2D keypoints"
+
+    def prepare(self, xy: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        return normalize_2d(xy)
+
+    def similarity(self, query: np.ndarray, index: np.ndarray) -> np.ndarray:
+        return -procrustes_2d_matrix(query, index)
+
+
+@dataclass
+class LiftingScorer:
+    """3D lifting baseline: model.lift -> normalised H36M-17, Procrustes-aligned per query-index pair."""
+
+    model: Any
+    name: str = "3D lifting"
+
+    def prepare(self, xy: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        return normalize_3d(np.asarray(self.model.lift(xy, scores)))
+
+    def similarity(self, query: np.ndarray, index: np.ndarray) -> np.ndarray:
+        return -procrustes_3d_matrix(query, index)
+
+
+@dataclass
+class PointScorer:
+    """L2-VIPE: negative Euclidean distance between embedding means."""
+
+    model: Any
+    name: str = "L2-VIPE"
+
+    def prepare(self, xy: np.ndarray, scores: np.ndarray) -> Embedding:
+        return self.model.embed(xy, scores)
+
+    def similarity(self, query: Embedding, index: Embedding) -> np.ndarray:
+        return -_euclidean(np.asarray(query.mean), np.asarray(index.mean))
+
+
+def _euclidean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d2 = (a**2).sum(1)[:, None] + (b**2).sum(1)[None] - 2.0 * a.astype(np.float64) @ b.T.astype(np.float64)
+    return np.sqrt(np.maximum(d2, 0.0))
+
+
+def shortlist_probability(query: Embedding, index: Embedding, candidates: np.ndarray, a: float, b: float,
+                          k: int = 20, seed: int = 0, chunk: int = 64) -> np.ndarray:
+    """Sampled matching probability of query[n] with index[candidates[n, m]] -> (N, M) float64.
+
+    Equals poseexplorer.core.probability.matching_probability at those entries (same noise tables),
+    up to float32 rounding: squared distances come from batched matrix products.
+    """
+    eps = noise_table(k, query.dim, seed)
+    za, zb = sample(query, eps[0]), sample(index, eps[1])  # (N, K, D), (Nb, K, D) float32
+    sq_a, sq_b = (za**2).sum(-1), (zb**2).sum(-1)  # (N, K), (Nb, K)
+    out = np.empty(candidates.shape, dtype=np.float64)
+    for s in range(0, len(za), chunk):
+        cand = candidates[s:s + chunk]  # (n, M)
+        zc = zb[cand]  # (n, M, K, D)
+        dot = np.einsum("nkd,nmld->nmkl", za[s:s + chunk], zc, optimize=True)
+        d2 = sq_a[s:s + chunk, None, :, None] + sq_b[cand][:, :, None, :] - 2.0 * dot
+        d = np.sqrt(np.maximum(d2, 0.0))
+        out[s:s + chunk] = probability_from_distance(d, a, b).mean(axis=(2, 3))
+    return out
+
+
+@dataclass
+class ProbabilisticScorer:
+    """Pr-VIPE: matching probability P on a mean-distance shortlist; others get -inf."""
+
+    model: Any
+    name: str = "Pr-VIPE"
+    shortlist: int = 50
+    samples: int = 20
+
+    def prepare(self, xy: np.ndarray, scores: np.ndarray) -> Embedding:
+        return self.model.embed(xy, scores)
+
+    def similarity(self, query: Embedding, index: Embedding) -> np.ndarray:
+        dist = _euclidean(np.asarray(query.mean), np.asarray(index.mean))
+        m = min(self.shortlist, dist.shape[1])
+        cand = np.argpartition(dist, m - 1, axis=1)[:, :m]
+        prob = shortlist_probability(query, index, cand, float(self.model.a), float(self.model.b),
+                                     k=self.samples)
+        out = np.full(dist.shape, -np.inf)
+        np.put_along_axis(out, cand, prob, axis=1)
+        return out
+
+
+@dataclass
+class RetrievalResult:
+    """Hits of every query over all ordered camera pairs.
+
+    hits: k -> (Q,) bool; pair_hit1: (C, C) Hit@1 per (query camera, index camera), NaN on the diagonal;
+    top_score / top_match: (Q, T) similarity and true-match flag of each query's top T results.
+    """
+
+    name: str
+    hits: dict[int, np.ndarray]
+    pair_hit1: np.ndarray
+    top_score: np.ndarray
+    top_match: np.ndarray
+    extra: dict = field(default_factory=dict)
+
+    def hit_at(self, k: int) -> float:
+        return float(np.mean(self.hits[k])) if len(self.hits[k]) else float("nan")
+
+
+def ground_truth_matches(xyz: np.ndarray) -> np.ndarray:
+    """(M, M) bool: NP-MPJPE(query i as target, j) < 0.1 between the evaluation frames' 3D poses."""
+    from poseexplorer.core.npmpjpe import np_mpjpe_matrix
+
+    return np_mpjpe_matrix(xyz, xyz) < MATCH_THRESHOLD
+
+
+def cross_view_retrieval(scorer: Scorer, xy: np.ndarray, scores: np.ndarray, matches: np.ndarray,
+                         ks: tuple[int, ...] = KS, keep_top: int = 20) -> RetrievalResult:
+    """Hit@k of `scorer` over all ordered pairs of cameras.
+
+    xy: (C, M, 13, 2) pixels; scores: (C, M, 13); matches: (M, M) ground-truth match matrix.
+    """
+    n_cam = len(xy)
+    reps = [scorer.prepare(xy[c], scores[c]) for c in range(n_cam)]
+    hits = {k: [] for k in ks}
+    pair = np.full((n_cam, n_cam), np.nan)
+    top_s, top_m = [], []
+    for qa in range(n_cam):
+        for ib in range(n_cam):
+            if qa == ib:
+                continue
+            sim = scorer.similarity(reps[qa], reps[ib])
+            order = np.argsort(-sim, axis=1, kind="stable")[:, :max(max(ks), keep_top)]
+            found = np.take_along_axis(matches, order, axis=1)
+            for k in ks:
+                hits[k].append(found[:, :k].any(1))
+            pair[qa, ib] = found[:, 0].mean()
+            top_s.append(np.take_along_axis(sim, order[:, :keep_top], axis=1))
+            top_m.append(found[:, :keep_top])
+    return RetrievalResult(scorer.name, {k: np.concatenate(v) for k, v in hits.items()}, pair,
+                           np.concatenate(top_s), np.concatenate(top_m))

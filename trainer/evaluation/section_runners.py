@@ -1,0 +1,101 @@
+"""One runner per results section: (state, progress, cancel) -> markdown. Used by pipeline.run_evaluation."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import plots, report
+from .mocap_sections import ambiguity_section, calibration_section, retrieval_table, size_table
+from .models import ROLES
+from .rigs import RIGS
+
+MAIN_LABEL = ROLES["prvipe_aug"][0]
+
+
+def _rig_sizes() -> dict[str, int]:
+    return {name: len(make()) for name, make in RIGS.items()}
+
+
+def run_retrieval(state, progress, cancel) -> str:
+    tab = retrieval_table(state.views, state.models, state.matches, progress, cancel)
+    state.retrieval = tab
+    labels = [v.label for v in state.views]
+    text = ("A query is a 2D pose from one camera, the index all poses of another camera (the same frames); "
+            "a hit at k if any of the top k is within NP-MPJPE 0.1 of the query's 3D pose. Averaged over all "
+            "ordered camera pairs. *exact*: projected keypoints; *noisy*: the trainer's detector-like "
+            "corruption (jitter, outliers, dropped keypoints with score 0 and a wrong position, lower body "
+            "out of frame). Pr-VIPE ranks by the sampled matching probability (K = 20) over the 50 nearest "
+            "by mean distance (the app's fast path); L2-VIPE by mean distance; 2D keypoints and 3D lifting "
+            "by Procrustes error per query-index pair.\n\n")
+    text += report.retrieval_markdown(tab, labels, len(state.eval_index), _rig_sizes())
+    hit1 = {row: {v: 100 * res[v].hit_at(1) for v in labels} for row, res in tab.results.items()}
+    fig = plots.hit_bars(hit1, "Cross-view Hit@1 on held-out actor mm", state.figures / "retrieval_hit1.png")
+    text += "\n" + report.image(fig, state.config.out, "Hit@1 per row, rig and condition")
+    if MAIN_LABEL in tab.results:
+        names = [f"c{i}" for i in range(_rig_sizes()["chest"])]
+        text += f"\nHit@1 per camera pair, {MAIN_LABEL}, chest rig, exact:\n\n"
+        text += report.pair_markdown(tab.results[MAIN_LABEL]["chest, exact"], names)
+    text += "\nSeconds per row: " + ", ".join(f"{k}: {v:.0f}" for k, v in tab.seconds.items()) + "\n"
+    return text
+
+
+def _main_model(state):
+    model = state.models.get("prvipe_aug")
+    if model is None:
+        raise RuntimeError(state.models.missing.get("prvipe_aug", "main model missing"))
+    return model
+
+
+def run_ambiguity(state, progress, cancel) -> str:
+    model = _main_model(state)
+    view = next(v for v in state.views if v.rig == "all" and v.condition == "exact")
+    sec = ambiguity_section(view, model, state.matches, state.config.out)
+    text = (f"Over {sec.n_poses} 2D poses ({sec.view_label} views of the evaluation frames): mean embedding "
+            f"sigma against the mean 2D NP-MPJPE (normalised keypoints, similarity Procrustes) to the 10 "
+            f"nearest 2D poses whose 3D poses differ (NP-MPJPE >= 0.1). The method predicts a negative "
+            f"correlation (closer look-alikes, larger sigma).\n\n"
+            f"Spearman rank correlation: **rho = {sec.rho:.3f}** (p = {sec.p_value:.2g}).\n\n")
+    text += report.image(sec.figure, state.config.out, "sigma vs 2D look-alike distance")
+    text += "\n" + report.image(sec.gallery, state.config.out, "most and least ambiguous poses")
+    return text
+
+
+def run_calibration(state, progress, cancel) -> str:
+    tab = state.retrieval
+    if tab is None or MAIN_LABEL not in tab.results:
+        raise RuntimeError("needs the retrieval section with the main Pr-VIPE model")
+    tables, fig = calibration_section(tab.results[MAIN_LABEL], state.config.out)
+    text = (f"{MAIN_LABEL}: every query's top-20 results from section 1, binned by matching probability P; "
+            f"a pair is a true match when NP-MPJPE < 0.1.\n\n")
+    text += report.calibration_markdown(tables)
+    return text + "\n" + report.image(fig, state.config.out, "calibration")
+
+
+def run_size(state, progress, cancel) -> str:
+    sizes, missing = size_table(state.views, state.models, state.matches, progress, cancel)
+    labels = [v.label for v in state.views]
+    text = "Pr-VIPE with camera augmentation at embedding sizes d = 4, 8, 16, 32, all trained with the " \
+           "same short schedule (see Training commands); Hit@1 in percent.\n\n"
+    text += report.size_markdown(sizes, missing, labels)
+    if sizes:
+        dims = sorted(sizes)
+        fig = plots.line_plot(dims, {v: [sizes[d][v] for d in dims] for v in labels}, "embedding size d",
+                              "Hit@1 (%)", "Hit@1 against embedding size", state.figures / "embedding_size.png",
+                              logx=True)
+        text += "\n" + report.image(fig, state.config.out, "Hit@1 against embedding size")
+    return text
+
+
+def run_sequences(state, progress, cancel) -> str:
+    from .sequence_section import sequence_markdown
+
+    return sequence_markdown(state, _main_model(state), progress, cancel)
+
+
+def run_footage(state, progress, cancel) -> str:
+    from .footage_section import footage_markdown
+
+    return footage_markdown(state, _main_model(state), progress, cancel)
+
+
+RUNNERS = {"retrieval": run_retrieval, "ambiguity": run_ambiguity, "calibration": run_calibration,
+           "size": run_size, "sequences": run_sequences, "footage": run_footage}
