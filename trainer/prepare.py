@@ -28,6 +28,7 @@ class PrepareOptions:
     dedup: float = 0.02
     fps_overrides: dict[str, float] = field(default_factory=dict)
     mapping: dict | None = None
+    metres_per_unit: float | None = None  # BVH units; None = guessed from the skeleton's height
     min_frames: int = 2
 
 
@@ -81,11 +82,15 @@ def fps_for(path: Path, overrides: dict[str, float]) -> float | None:
     return None
 
 
-def wanted(path: Path, options: PrepareOptions) -> bool:
-    subject, _ = clip_labels(path)
+def subject_wanted(subject: str, options: PrepareOptions) -> bool:
     if options.subjects and subject not in options.subjects:
         return False
     return subject not in options.exclude_subjects
+
+
+def wanted(path: Path, options: PrepareOptions) -> bool:
+    """Decide from the path before loading; NPZ files carry their subject inside, so they are checked later."""
+    return path.suffix.lower() == ".npz" or subject_wanted(clip_labels(path)[0], options)
 
 
 def _assemble(clips: list[Clip], kept: list[np.ndarray], fps: float) -> PoseDataset:
@@ -110,7 +115,7 @@ def prepare_dataset(inputs: list[Path], out: Path, options: PrepareOptions, prog
     start = time.perf_counter()
     files, rates = collect_files(inputs)
     overrides = {**rates, **options.fps_overrides}
-    files = [f for f in files if wanted(f, options)]
+    files = [f for f in files if wanted(f, options) and f.resolve() != Path(out).resolve()]
     report = PrepareReport()
     clips: list[Clip] = []
     kept: list[np.ndarray] = []
@@ -121,12 +126,15 @@ def prepare_dataset(inputs: list[Path], out: Path, options: PrepareOptions, prog
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                clip = resample_clip(load_clip(path, fps=fps_for(path, overrides), mapping=options.mapping), options.fps)
+                clip = resample_clip(load_clip(path, fps=fps_for(path, overrides), mapping=options.mapping,
+                                               metres_per_unit=options.metres_per_unit), options.fps)
             for w in caught:
                 log(f"warning: {w.message}")
         except (MocapError, OSError, ValueError) as exc:
             report.skipped.append((str(path), str(exc)))
             log(f"skipped {path}: {exc}")
+            continue
+        if not subject_wanted(clip.subject, options):
             continue
         if len(clip) < options.min_frames:
             report.skipped.append((str(path), f"only {len(clip)} frame(s)"))

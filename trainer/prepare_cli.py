@@ -33,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="true frame rate for files whose folder or stem is NAME (readme_framerates.txt "
                              "files found in the inputs are applied too; these win)")
     parser.add_argument("--mapping", type=Path, help="joint mapping JSON for a skeleton family not built in")
+    parser.add_argument("--bvh-units", choices=("m", "cm", "mm", "inch", "acclaim"),
+                        help="length unit of BVH files (default: guessed from the rest-pose height)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from poseexplorer.jobs import TqdmProgress, never_cancel
 
     from .mocap import MocapError, load_mapping
+    from .mocap.bvh import UNITS
     from .prepare import PrepareOptions, prepare_dataset
 
     try:
@@ -53,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: not found: {', '.join(missing)}")
         return 2
     options = PrepareOptions(fps=args.fps, subjects=args.subjects, exclude_subjects=args.exclude_subjects,
-                             dedup=args.dedup, fps_overrides=dict(args.fps_override), mapping=mapping)
+                             dedup=args.dedup, fps_overrides=dict(args.fps_override), mapping=mapping,
+                             metres_per_unit=UNITS[args.bvh_units] if args.bvh_units else None)
     bar = TqdmProgress(desc="prepare", unit="clip")
     try:
         report = prepare_dataset(list(args.inputs), args.out, options, bar, never_cancel,

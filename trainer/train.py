@@ -100,16 +100,18 @@ def _loop(trainer: Trainer, vset, run: Path, log, progress: Progress, cancel: Ca
             now = time.perf_counter()
             rate = (step - window[1]) / max(now - window[0], 1e-9)
             window = (now, step)
-            log.write(step=step, elapsed_s=round(trainer.elapsed, 2), loss=float(parts.total), triplet=parts.triplet,
+            log.write(step=step, elapsed_s=round(trainer.elapsed, 2), loss=float(parts.total.detach()), triplet=parts.triplet,
                       positive=parts.positive, prior=parts.prior, steps_per_s=round(rate, 3))
         if vset is not None and step % cfg.val_every == 0:
             validated_at = step
-            if _record_validation(trainer, vset, run, log):
+            stop = _record_validation(trainer, vset, run, log)
+            window = (time.perf_counter(), trainer.step)   # steps_per_s counts training time only
+            if stop:
                 trainer.save(run / CHECKPOINT)
                 return f"validation Hit@1 did not improve for {cfg.patience} validations; best {trainer.best_hit1:.4f}"
         if step % cfg.checkpoint_every == 0:
             trainer.save(run / CHECKPOINT)
-        progress(step, cfg.steps, f"loss {float(parts.total):.4f}")
+        progress(step, cfg.steps, f"loss {float(parts.total.detach()):.4f}")
     if vset is not None and validated_at != trainer.step:
         _record_validation(trainer, vset, run, log)
     trainer.save(run / CHECKPOINT)

@@ -17,7 +17,7 @@ import numpy as np
 from poseexplorer.core.camera import project_normalised_3d, view_rotation
 from poseexplorer.core.normalize import normalize_2d, normalize_3d, torso_scale_2d
 from poseexplorer.core.npmpjpe import MATCH_THRESHOLD, np_mpjpe_matrix, procrustes_mpjpe
-from poseexplorer.core.probability import noise_table, probability_from_distance
+from poseexplorer.core.probability import noise_table
 
 from .augment import jitter_keypoints, visibility_mask
 
@@ -104,18 +104,25 @@ def _mean_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def probability_top(mean_q, std_q, mean_i, std_i, a: float, b: float, kmax: int = 20,
                     shortlist: int = 100, samples: int = 20, seed: int = 0) -> np.ndarray:
-    """Top kmax by sampled matching probability among the `shortlist` nearest means. -> (N, kmax)."""
+    """Top kmax by sampled matching probability among the `shortlist` nearest means. -> (N, kmax).
+
+    Same draws as poseexplorer.core.probability (one noise table per side), computed with torch."""
+    import torch
+
     near = _top(-_mean_distance(mean_q, mean_i), shortlist)                 # (N, S)
     eps = noise_table(samples, mean_q.shape[1], seed)
-    zq = mean_q[:, None] + std_q[:, None] * eps[0]                          # (N, K, D)
-    zi = mean_i[:, None] + std_i[:, None] * eps[1]
+    zq = torch.from_numpy((mean_q[:, None] + std_q[:, None] * eps[0]).astype(np.float32))   # (N, K, D)
+    zi = torch.from_numpy((mean_i[:, None] + std_i[:, None] * eps[1]).astype(np.float32))
+    n, s, k = len(near), near.shape[1], samples
     prob = np.empty(near.shape)
-    sq_q, sq_i = (zq**2).sum(-1), (zi**2).sum(-1)                           # (N, K)
-    for s in range(0, len(near), 32):
-        rows = near[s:s + 32]
-        dot = np.einsum("ckd,csld->cskl", zq[s:s + 32], zi[rows])           # (c, S, K, K)
-        d2 = sq_q[s:s + 32, None, :, None] + sq_i[rows][:, :, None, :] - 2.0 * dot
-        prob[s:s + 32] = probability_from_distance(np.sqrt(np.maximum(d2, 0.0)), a, b).mean((2, 3))
+    for start in range(0, n, 64):
+        rows = torch.from_numpy(near[start:start + 64])
+        cand = zi[rows].reshape(len(rows), s * k, -1)                       # (c, S*K, D)
+        q = zq[start:start + 64]
+        d2 = torch.baddbmm((cand * cand).sum(-1)[:, None, :], q, cand.transpose(1, 2), alpha=-2.0)
+        d = d2.add_((q * q).sum(-1)[:, :, None]).clamp_(min=0.0).sqrt_()   # (c, K, S*K)
+        p = torch.sigmoid(d.mul_(-a).add_(b)).reshape(len(rows), k, s, k).mean((1, 3))
+        prob[start:start + 64] = (0.9 * p + 0.05).double().numpy()
     return np.take_along_axis(near, _top(prob, kmax), 1)
 
 

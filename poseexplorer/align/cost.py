@@ -120,13 +120,7 @@ def quadrature_probability(ea: Embedding, eb: Embedding, a: float, b: float, blo
         rows = slice(start, min(start + block, len(ea)))
         _expected_p(*_moments_block(feats, rows), a, b, out=out[rows])
 
-    starts = range(0, len(ea), block)
-    if len(ea) * len(eb) < 1_000_000:
-        for start in starts:
-            run(start)
-    else:  # numpy's elementwise ufuncs are single-threaded but release the GIL: use the cores we have
-        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-            list(pool.map(run, starts))
+    _run_blocks(run, range(0, len(ea), block), len(ea) * len(eb))
     return out
 
 
@@ -185,23 +179,41 @@ def _shift_table(valid: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return (inside & valid[np.clip(idx, 0, t - 1)]).astype(np.float32)
 
 
-def _atrous_separable(dist: np.ndarray, ok_a: np.ndarray, ok_b: np.ndarray, kernel: int, rate: int) -> np.ndarray:
+def _atrous_separable(dist: np.ndarray, ok_a: np.ndarray, ok_b: np.ndarray, kernel: int, rate: int,
+                      block: int = 128) -> np.ndarray:
     """atrous_average for a mask that is valid rows x valid columns; dist holds 0 at invalid pairs.
 
-    The window sums are 7 shifted in-place adds; the counts factor as sum_o va[i+o] vb[j+o], one small
-    matrix product. NaN where the whole window is missing.
+    The window sums are shifted adds over blocks of rows (cache-sized, on 2 threads); the counts factor
+    as sum_o va[i+o] vb[j+o], one small matrix product per block. NaN where the whole window is missing.
     """
     ta, tb = dist.shape
     offsets = atrous_offsets(kernel, rate)
-    total = dist.copy()  # offset 0
-    for o in offsets[offsets != 0]:
-        i0, i1, j0, j1 = max(0, -o), min(ta, ta - o), max(0, -o), min(tb, tb - o)
-        if i0 < i1 and j0 < j1:
-            total[i0:i1, j0:j1] += dist[i0 + o:i1 + o, j0 + o:j1 + o]
-    count = _shift_table(ok_a, offsets) @ _shift_table(ok_b, offsets).T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total /= count
+    shift_a, shift_b = _shift_table(ok_a, offsets), _shift_table(ok_b, offsets)
+    total = np.empty_like(dist)
+
+    def run(r0: int) -> None:
+        r1 = min(ta, r0 + block)
+        out = total[r0:r1]
+        out[...] = dist[r0:r1]  # offset 0
+        for o in offsets[offsets != 0]:
+            i0, i1, j0, j1 = max(r0, -o), min(r1, ta - o), max(0, -o), min(tb, tb - o)
+            if i0 < i1 and j0 < j1:
+                out[i0 - r0:i1 - r0, j0:j1] += dist[i0 + o:i1 + o, j0 + o:j1 + o]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out /= shift_a[r0:r1] @ shift_b.T
+
+    _run_blocks(run, range(0, ta, block), ta * tb)
     return total
+
+
+def _run_blocks(run, starts, cells: int) -> None:
+    """Run run(start) for every block; on 2 threads when the matrix is large (ufuncs release the GIL)."""
+    if cells < 1_000_000 or _WORKERS == 1:
+        for start in starts:
+            run(start)
+    else:
+        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            list(pool.map(run, starts))
 
 
 def sequence_cost(emb_a: Embedding, emb_b: Embedding, a: float, b: float, *, kernel: int = ATROUS_KERNEL,
@@ -218,7 +230,8 @@ def sequence_cost(emb_a: Embedding, emb_b: Embedding, a: float, b: float, *, ker
         dist = np.zeros((len(ok_a), len(ok_b)), np.float32)
         dist[np.ix_(ok_a, ok_b)] = frame_distance(emb_a[ok_a], emb_b[ok_b], a, b, method=method, k=k, seed=seed)
     cost = _atrous_separable(dist, ok_a, ok_b, kernel, rate)
-    holes = ~np.isfinite(cost)
-    if holes.any():
-        cost[holes] = np.nanmean(cost)
+    if not (ok_a.all() and ok_b.all()):  # with every frame valid, every window has offset 0
+        holes = ~np.isfinite(cost)
+        if holes.any():
+            cost[holes] = np.nanmean(cost)
     return cost

@@ -52,33 +52,39 @@ def _first_row(row: np.ndarray, subsequence: bool) -> tuple[np.ndarray, np.ndarr
     return acc, moves
 
 
-def _next_row(prev: np.ndarray, prev_lo: int, row: np.ndarray, lo: int) -> tuple[np.ndarray, np.ndarray]:
-    """acc and moves of one row; prev covers columns prev_lo.., row covers lo.. (band edges never move left)."""
+def _next_row(prev: np.ndarray, prev_lo: int, row: np.ndarray, lo: int, moves: np.ndarray) -> np.ndarray:
+    """acc of one row, writing its moves; prev covers columns prev_lo.., row covers lo.. (band edges never
+    move left)."""
     n, prev_hi = len(row), prev_lo + len(prev) - 1
-    up = np.full(n, np.inf)
-    diag = np.full(n, np.inf)
-    stop = min(n, prev_hi - lo + 1)  # columns of this row that have a cell above
-    up[:stop] = prev[lo - prev_lo:lo - prev_lo + stop]
-    d0 = max(0, prev_lo + 1 - lo)  # first column with a cell up-left
-    dstop = min(n, prev_hi + 1 - lo + 1)
-    diag[d0:dstop] = prev[lo + d0 - 1 - prev_lo:lo + dstop - 1 - prev_lo]
-    from_up = up < diag
+    if prev_lo == lo and len(prev) == n:  # no band: the cell above is prev itself
+        up = prev
+        diag = np.empty(n)
+        diag[0] = np.inf
+        diag[1:] = prev[:-1]
+    else:
+        up = np.full(n, np.inf)
+        diag = np.full(n, np.inf)
+        stop = min(n, prev_hi - lo + 1)  # columns of this row that have a cell above
+        up[:stop] = prev[lo - prev_lo:lo - prev_lo + stop]
+        d0 = max(0, prev_lo + 1 - lo)  # first column with a cell up-left
+        dstop = min(n, prev_hi + 1 - lo + 1)
+        diag[d0:dstop] = prev[lo + d0 - 1 - prev_lo:lo + dstop - 1 - prev_lo]
+    np.less(up, diag, out=moves.view(bool))  # 0 = diagonal, 1 = up
     t = np.minimum(up, diag)
     t += row
     csum = np.cumsum(row)
     t -= csum
     run = np.minimum.accumulate(t)
-    moves = from_up.view(np.uint8).copy()  # 0 = diagonal, 1 = up
     moves[t > run] = _LEFT  # the running minimum came from a cell further left
     run += csum
-    return run, moves
+    return run
 
 
-def _backtrack(moves: list[np.ndarray], lo: np.ndarray, end: int) -> np.ndarray:
+def _backtrack(moves: np.ndarray, lo: np.ndarray, end: int) -> np.ndarray:
     i, j = len(moves) - 1, end
     path = [(i, j)]
     while True:
-        code = moves[i][j - lo[i]]
+        code = moves[i, j - lo[i]]
         if code == _START:
             break
         di, dj = _STEP[int(code)]
@@ -105,10 +111,11 @@ def dtw(cost: np.ndarray, band: float | None = None, subsequence: bool = False) 
     ta, tb = cost.shape
     lo, hi = band_limits(ta, tb, band)
     acc, mv = _first_row(cost[0, lo[0]:hi[0] + 1].astype(np.float64), subsequence)
-    moves = [mv]
+    moves = np.empty((ta, int((hi - lo).max()) + 1), np.uint8)  # predecessor codes, row i from column lo[i]
+    moves[0, :len(mv)] = mv
     for i in range(1, ta):
-        acc, mv = _next_row(acc, int(lo[i - 1]), cost[i, lo[i]:hi[i] + 1].astype(np.float64), int(lo[i]))
-        moves.append(mv)
+        row = cost[i, lo[i]:hi[i] + 1].astype(np.float64)
+        acc = _next_row(acc, int(lo[i - 1]), row, int(lo[i]), moves[i, :len(row)])
     end = int(lo[-1] + np.argmin(acc)) if subsequence else tb - 1
     total = float(acc[end - lo[-1]])
     return _backtrack(moves, lo, end), total

@@ -245,7 +245,8 @@ class SyncPanel(QWidget):
         if self._result is None or not (0 <= index < len(self._result.followers)):
             return
         f = self._result.followers[index]
-        self.cost_view.set_alignment(f.cost, f.path)
+        path = np.stack([f.path[:, 0], f.samples[f.path[:, 1]]], axis=1)  # follower samples -> its frames
+        self.cost_view.set_alignment(f.cost, path, f.fps / self._result.reference.fps)
         mirrored = "  ·  best match mirrored (left/right flipped)" if f.mirrored else ""
         self.info.setText(f"{f.name}: {f.n_frames} frames at {f.fps:.3g} fps against "
                           f"{self._result.reference.n_frames} at {self._result.reference.fps:.3g} fps.  "
@@ -256,9 +257,7 @@ class SyncPanel(QWidget):
         i = self.follower_combo.currentIndex()
         if self._result is None or ref < 0 or not (0 <= i < len(followers)):
             return
-        f = self._result.followers[i]
-        sample = int(np.searchsorted(f.samples, followers[i], side="left"))
-        self.cost_view.set_cursor(ref, min(sample, len(f.samples) - 1))
+        self.cost_view.set_cursor(ref, followers[i])
 
     # --- export ---------------------------------------------------------------------------------
     def _choose_export(self) -> None:

@@ -62,7 +62,7 @@ def _dialog(qtbot, tmp_path, data: Path, state=None, **changes) -> TrainingDialo
     from trainer.config import tiny_config
 
     base = tiny_config(name="tiny", data=(str(data),), val_data=str(data), out_dir=str(tmp_path / "runs"),
-                       steps=40, log_every=5, val_every=20, checkpoint_every=20, val_size=40, **changes)
+                       steps=40, log_every=5, val_every=10, checkpoint_every=10, val_size=30, **changes)
     dialog = TrainingDialog(state=state, base=base)
     qtbot.addWidget(dialog)
     return dialog
@@ -102,13 +102,15 @@ def test_train_cancel_resume_export_and_use(qtbot, tmp_path, data_dir):
     assert (run / "checkpoint.pt").is_file() and stopped_at < 100000
     assert "Resume continues it" in dialog.status.text()
 
-    dialog.form.steps.setValue(stopped_at + 30)
+    target = (stopped_at // 5 + 3) * 5  # 10 to 15 more steps, ending on a logged step
+    dialog.form.steps.setValue(target)
     with qtbot.waitSignal(dialog.runEnded, timeout=60000) as ended:
         dialog.resume()
     assert ended.args == ["done"]
     p = dialog.progress()
-    assert p.step == stopped_at + 30
-    assert p.loss_steps[-1] == stopped_at + 30 and all(np.isfinite(p.loss))
+    assert p.step == target
+    assert p.loss_steps[-1] == target and all(np.isfinite(p.loss))
+    assert np.all(np.diff(p.loss_steps) > 0)  # one history: the resumed run went on, it did not restart
     assert p.val_steps and 0.0 <= p.val_hit1[-1] <= 1.0
     assert dialog.curves.point_counts()[0] == len(p.loss) > 0
 

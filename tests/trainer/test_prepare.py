@@ -118,3 +118,29 @@ def test_prepare_real_subset(shared_data, tmp_path):
     header_frames = int(salsa.read_text(encoding="latin-1").split("Frames:")[1].split()[0])
     assert len(ds) == (header_frames - 1) // 2 + 1  # 60 fps -> 30 fps
     assert ds.subjects == [f"cmu_salsa_{salsa.stem}"]
+
+
+def test_prepare_npz_subjects_come_from_inside(tmp_path):
+    from trainer.mocap import Clip
+    from trainer.mocap.npz import save_npz
+
+    from .test_mocap_npz import STAND
+
+    for name, subject in (("take1", "S9"), ("take2", "S11")):
+        walk = STAND + np.linspace(0, 1, 40)[:, None, None] * [0.0, 0.0, 1.0]
+        save_npz(Clip(name, subject, "walk", 50.0, walk), tmp_path / f"{name}.npz")
+    out = tmp_path / "o.npz"
+    assert main(["prepare", str(tmp_path), "--out", str(out), "--subjects", "S11", "--dedup", "0"]) == 0
+    ds = load_dataset(out)
+    assert ds.subjects == ["S11"] and list(ds.clip_action) == ["walk"] and len(ds) == 24  # 40 @ 50 -> 24 @ 30
+
+
+def test_prepare_bvh_units_option(tree):
+    out = tree / "u.npz"
+    salsa = str(tree / "dance" / "salsa" / "01.bvh")
+    assert main(["prepare", salsa, "--out", str(out), "--dedup", "0"]) == 0
+    guessed = load_dataset(out).poses
+    assert main(["prepare", salsa, "--out", str(out), "--dedup", "0", "--bvh-units", "mm"]) == 0
+    # cm guessed; mm makes every joint 10x smaller except the head top, a fixed metric offset in the mapping
+    body = [i for i in range(17) if i != 1]
+    np.testing.assert_allclose(load_dataset(out).poses[:, body], guessed[:, body] / 10, atol=1e-6)

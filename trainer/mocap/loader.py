@@ -17,13 +17,17 @@ from .skeleton_motion import MocapError, SkeletonMotion
 CLIP_SUFFIXES = (".bvh", ".amc", ".npz")
 CMU_DANCE_STYLES = ("salsa", "indian", "martial")
 _HDM05 = re.compile(r"HDM_([a-z]{2})_(.+?)_(\d+)_(\d+)$")
+_CMU_AMC = re.compile(r"(\d+)_\d+$")
 
 
 def clip_labels(path: Path) -> tuple[str, str]:
-    """(subject, action) from a file path: HDM05 names, CMU dance folders, else (file stem, '')."""
+    """(subject, action) from a file path: HDM05 names, CMU dance folders, CMU AMC names (NN_MM), else (stem, '')."""
     m = _HDM05.match(path.stem)
     if m:
         return m.group(1), m.group(2)
+    m = _CMU_AMC.match(path.stem)
+    if m and path.suffix.lower() == ".amc":
+        return f"cmu_{m.group(1)}", ""
     style = path.parent.name.lower()
     if style in CMU_DANCE_STYLES:
         return f"cmu_{style}_{path.stem}", style

@@ -29,7 +29,6 @@ from poseexplorer.core.skeleton import H36M17_NAMES
 
 from .skeleton_motion import MocapError, SkeletonMotion
 
-_SIDES = {"left_": "l", "right_": "r"}
 
 
 def _sided(template: dict[str, Any], left: str, right: str) -> dict[str, Any]:

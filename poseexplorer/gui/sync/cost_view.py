@@ -51,18 +51,22 @@ class CostMatrixView(pg.PlotWidget):
         self.setMinimumSize(180, 160)
         self.scene().sigMouseClicked.connect(self._on_click)
 
-    def set_alignment(self, cost: np.ndarray, path: np.ndarray) -> None:
-        """cost: (Ta, Tb); path: (L, 2) pairs (reference frame, follower frame) in the same frames."""
+    def set_alignment(self, cost: np.ndarray, path: np.ndarray, y_scale: float = 1.0) -> None:
+        """cost: (Ta, Tb); path: (L, 2) pairs (reference frame, follower frame).
+
+        y_scale: follower frames per cost column (the cost may be on the follower resampled to the
+        reference's fps); the path is given in follower frames already.
+        """
         small, sx, sy = display_cost(cost)
         finite = small[np.isfinite(small)]
         levels = (float(np.percentile(finite, 2)), float(np.percentile(finite, 98))) if finite.size else (0, 1)
         # row-major image: rows are y (follower), columns x (reference)
         self._image.setImage(np.nan_to_num(small.T, nan=levels[1]), levels=levels)
-        self._image.setRect(0, 0, small.shape[0] * sx, small.shape[1] * sy)
+        self._image.setRect(0, 0, small.shape[0] * sx, small.shape[1] * sy * y_scale)
         path = np.asarray(path, dtype=np.float64)
         self._path.setData(path[:, 0] + 0.5, path[:, 1] + 0.5)
-        self._shape = cost.shape
-        self.getPlotItem().setRange(xRange=(0, cost.shape[0]), yRange=(0, cost.shape[1]), padding=0)
+        self._shape = (cost.shape[0], cost.shape[1] * y_scale)
+        self.getPlotItem().setRange(xRange=(0, self._shape[0]), yRange=(0, self._shape[1]), padding=0)
 
     def clear_alignment(self) -> None:
         self._image.clear()
