@@ -23,6 +23,7 @@ class TrainConfig:
     width: int = 1024
     blocks: int = 2
     dropout: float = 0.3
+    optimizer: str = "adagrad"              # "adagrad" (the paper's) | "adam"
     lr: float = 0.02
     adagrad_init: float = 0.1
     ema_decay: float = 0.9999
@@ -62,6 +63,8 @@ class TrainConfig:
         object.__setattr__(self, "data", tuple(str(d) for d in self.data))
         for key in ("azimuth", "elevation", "roll"):
             object.__setattr__(self, key, tuple(float(v) for v in getattr(self, key)))
+        if self.optimizer not in ("adagrad", "adam"):
+            raise ValueError(f"optimizer must be 'adagrad' or 'adam', got {self.optimizer!r}")
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
         if not self.name or "/" in self.name or self.name.startswith("."):

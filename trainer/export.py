@@ -150,7 +150,7 @@ def export_run(run: str | Path, to: str | Path, name: str | None = None, which: 
         _, net, scale = ema_model(cfg, state["ema"])
     except (KeyError, RuntimeError) as exc:
         raise ExportError(f"{run / source}: the weights do not match config.json ({exc})") from exc
-    card["matching"].update(a=float(scale.a), b=float(scale.b.detach()))
+    card["matching"].update(a=float(scale.a.detach()), b=float(scale.b.detach()))
     path = Path(to) / f"{name or cfg.name}.safetensors"
     save_model(path, net, scale, card, half=half)
     return path

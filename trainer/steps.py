@@ -88,7 +88,10 @@ class Trainer:
         self.cfg, self.poses, self.nose, self.val_set = cfg, poses, nose, val_set
         self.net, self.scale = build_network(cfg), MatchingScale()
         params = list(self.net.parameters()) + list(self.scale.parameters())
-        self.opt = torch.optim.Adagrad(params, lr=cfg.lr, initial_accumulator_value=cfg.adagrad_init)
+        if cfg.optimizer == "adam":
+            self.opt = torch.optim.Adam(params, lr=cfg.lr)
+        else:
+            self.opt = torch.optim.Adagrad(params, lr=cfg.lr, initial_accumulator_value=cfg.adagrad_init)
         self.ema = EmaWeights([self.net, self.scale], cfg.ema_decay)
         self.rng = np.random.default_rng(cfg.seed)
         self.gen = torch.Generator().manual_seed(cfg.seed + 1)

@@ -34,7 +34,7 @@ def ema_model(cfg: TrainConfig, ema_state: list[dict], name: str = "", card: dic
     net.load_state_dict(ema_state[0])
     scale.load_state_dict(ema_state[1])
     card = card or {"keypoints": {"visibility_threshold": cfg.visibility_threshold}}
-    return PoseModel(net.eval(), float(scale.a), float(scale.b.detach()), card, "", name or cfg.name), net, scale
+    return PoseModel(net.eval(), float(scale.a.detach()), float(scale.b.detach()), card, "", name or cfg.name), net, scale
 
 
 def _validation_set(cfg: TrainConfig):

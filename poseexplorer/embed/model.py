@@ -107,4 +107,4 @@ def load_model(path: str | os.PathLike | None = None) -> PoseModel:
     file = Path(path) if path is not None else default_model_path()
     net, scale, card, digest = load_network(file)
     name = card.get("name") or file.name.removesuffix(".safetensors")
-    return PoseModel(net, float(scale.a), float(scale.b.detach()), card, digest, name)
+    return PoseModel(net, float(scale.a.detach()), float(scale.b.detach()), card, digest, name)

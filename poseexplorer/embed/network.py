@@ -114,7 +114,7 @@ class PrVipeNet(nn.Module):
         log stddev is exact: ELU(x) + 1 = exp(x) for x < 0, so log = x there (no log(0) for tiny stddev)."""
         h = self.features(x)
         with torch.autocast(h.device.type, enabled=False):
-            h = h.float()
+            h = h.float() if h.dtype in (torch.bfloat16, torch.float16) else h
             mean = self.mean_head(h)
             if self.stddev_head is None:
                 return mean, None, None

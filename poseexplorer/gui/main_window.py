@@ -27,6 +27,14 @@ AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetAre
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
 
 
+def preload_extensions() -> None:
+    """Import the media reader (cv2) on the GUI thread at start-up: a worker importing a large C extension
+    later would hold the GIL for 100+ ms while the window is in use (measured in the latency test)."""
+    import importlib
+
+    importlib.import_module("poseexplorer.io.video")
+
+
 class MainWindow(QMainWindow):
     """Create, then call start(library, model, paths) to open a library (or the last one) and import."""
 
@@ -55,6 +63,7 @@ class MainWindow(QMainWindow):
         if self.skeleton3d is not None:
             self.add_panel("3D skeleton", self.skeleton3d, "right")
         self.add_panel("Scatter", self.scatter, "bottom")
+        self._default_sizes()
         self._build_menus()
         self._build_shortcuts()
         self._build_status_bar()
@@ -74,6 +83,17 @@ class MainWindow(QMainWindow):
         if hasattr(self, "view_menu"):
             self.view_menu.addAction(dock.toggleViewAction())
         return dock
+
+    def _default_sizes(self) -> None:
+        """Side columns take the full height; the scatter sits under the viewer."""
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        d = self.docks
+        self.resizeDocks([d["Library"], d["Retrieval"]], [380, 440], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["Scatter"]], [330], Qt.Orientation.Vertical)
+        self.resizeDocks([d["Library"], d["Ambiguity"]], [520, 420], Qt.Orientation.Vertical)
+        if "3D skeleton" in d:
+            self.resizeDocks([d["Retrieval"], d["3D skeleton"]], [560, 380], Qt.Orientation.Vertical)
 
     # --- menus --------------------------------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut: str | None = None) -> QAction:
@@ -184,6 +204,7 @@ class MainWindow(QMainWindow):
         """Open the given library (else the last one, else the default), load the model, import paths."""
         from ..library import default_library_path
 
+        preload_extensions()
         lib = library or (self.settings.library_path if self.settings.reopen_last_library else "")
         lib = lib or str(default_library_path())
         if self.controller.open_library(lib):

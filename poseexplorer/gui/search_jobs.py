@@ -74,17 +74,16 @@ def search_job(snapshot: LibrarySnapshot, model: Any, cache: IndexCache, req: Se
         query = Embedding(snapshot.mean[row:row + 1], snapshot.stddev[row:row + 1])
         exclude = (int(snapshot.media_ids[row]),) if req.exclude_same_media else ()
         mirrored = _mirrored_query(snapshot, row, model) if req.mirror else None
-        hits = index.query(query, k=req.k + 1, exclude_media=exclude, restrict_pose_ids=req.restrict_pose_ids,
-                           min_visibility=req.min_visibility, mirror=req.mirror, query_mirrored=mirrored)
+        hits = index.query(query, k=req.k, exclude_media=exclude, restrict_pose_ids=req.restrict_pose_ids,
+                           exclude_pose_ids=(req.pose_id,), min_visibility=req.min_visibility,
+                           mirror=req.mirror, query_mirrored=mirrored)
         out = []
         for h in hits:
-            if int(h.pose_id) == req.pose_id:
-                continue
             r = snapshot.row_of(int(h.pose_id))
             out.append(ResultRow(int(h.pose_id), int(h.media_id), int(snapshot.frames[r]),
                                  float(h.probability), bool(h.mirrored)))
         progress(2, 2, "done")
-        return out[: req.k]
+        return out
     return job
 
 

@@ -30,6 +30,8 @@ def ambiguity_scores(stddev: np.ndarray) -> np.ndarray:
     stddev = np.asarray(stddev, dtype=np.float64)
     if stddev.ndim != 2:
         raise ValueError(f"stddev must have shape (N, D), got {stddev.shape}")
+    if stddev.shape[1] == 0:
+        return np.zeros(len(stddev))
     return stddev.mean(axis=1)
 
 

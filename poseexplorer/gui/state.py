@@ -91,12 +91,12 @@ class AppState(QObject):
             self.media_id = media_id
             self.mediaSelected.emit(media_id)
         changed = frame != self.frame
-        self.frame = frame
+        pose_id = self.snapshot.pose_at(media_id, frame)
+        pose_changed = pose_id != self.pose_id
+        self.frame, self.pose_id = frame, pose_id   # both set before any listener runs
         if changed:
             self.frameSelected.emit(media_id, frame)
-        pose_id = self.snapshot.pose_at(media_id, frame)
-        if pose_id != self.pose_id:
-            self.pose_id = pose_id
+        if pose_changed:
             self.poseSelected.emit(pose_id)
 
     def select_pose(self, pose_id: int) -> None:

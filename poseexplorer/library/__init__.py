@@ -31,6 +31,9 @@ Indexing (decode + detect in worker processes, batched commits, resumable):
     from poseexplorer.library.indexer import index_paths
     report = index_paths(library_path, paths, model=None, workers=1, progress=..., cancel=...)
     report.files -> list[FileReport(path, ok, message, n_frames, n_poses, media_id)]
+    # paths: videos, image files, image folders, folders of videos (expanded, not recursive), COCO /
+    # OpenPose JSON, keypoint CSV / NPZ. cancel() -> raises IndexCancelled (a jobs.Cancelled with .report)
+    # after saving; the next run resumes. Bad files get ok=False and a message; the batch goes on.
 
 default_library_path() -> Path: $POSEEXPLORER_DATA_DIR/poses.sqlite, else
 $XDG_DATA_HOME/poseexplorer/poses.sqlite (~/.local/share/...).

@@ -25,10 +25,10 @@ def detection_to_blobs(det) -> tuple[bytes | None, bytes | None, bytes | None, b
 def stack_blobs(items: Sequence[bytes | None], shape: tuple[int, ...], fill: float = np.nan) -> np.ndarray:
     """Stack float32 blobs into (N, *shape); None entries become `fill`."""
     out = np.full((len(items), *shape), fill, dtype=_F32)
-    size = int(np.prod(shape))
-    for i, b in enumerate(items):
-        if b is not None:
-            out[i] = np.frombuffer(b, _F32, count=size).reshape(shape)
+    present = [i for i, b in enumerate(items) if b is not None]
+    if present:
+        data = np.frombuffer(b"".join(items[i] for i in present), _F32).reshape(len(present), *shape)
+        out[present] = data
     return out
 
 

@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -28,7 +29,8 @@ from ..jobs import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from ..io.errors import MediaError
 from . import detect_worker
 from .detect_worker import Segment, SegmentResult
-from .planning import (MediaJob, absolute, check_input, expected_frames, find_or_add, segments_for, skipped)
+from .planning import (MediaJob, absolute, check_input, expand_inputs, expected_frames, find_or_add, segments_for,
+                       skipped)
 from .store import Library
 from .tables import FileReport, IndexReport
 
@@ -70,15 +72,19 @@ class _Run:
         self.lib, self.model, self.progress, self.cancel = lib, model, progress, cancel
         self.detector, self.factory = detector, factory
         self.reports: list[FileReport | None] = []
+        self.raw: list[str] = []
+        self.retry: list[Segment] = []
+        self.retried: set[Segment] = set()
         self.jobs: dict[int, MediaJob] = {}
         self.total = self.done = self.embedded = 0
 
     # ---- planning --------------------------------------------------------------------------
     def plan(self, paths: Sequence[str | os.PathLike]) -> list[MediaJob]:
         seen: dict[str, int] = {}
-        for raw in paths:
+        for raw in expand_inputs(paths):
             i = len(self.reports)
             self.reports.append(None)
+            self.raw.append(str(raw))
             path = absolute(raw)
             self.progress(0, 0, f"scanning {path.name}")
             if str(path) in seen:
@@ -123,8 +129,9 @@ class _Run:
         try:
             track = read_keypoint_file(media.path)
         except MediaError as exc:
-            self.lib.set_status(media.id, "error", str(exc))
-            return skipped(raw, str(exc), media=self.lib.media_info(media.id))
+            if not self.lib.done_frames(media.id).size:
+                self.lib.remove_media(media.id)   # nothing readable: leave no empty entry behind
+            return skipped(raw, str(exc))
         has = track.has_pose
         rows = [(int(f), Detection.from_coco13(track.xy[k], track.scores[k]) if has[k] else None)
                 for k, f in enumerate(track.frame_index)]
@@ -166,11 +173,10 @@ class _Run:
             self._take(detect_worker.run_segment(seg))
 
     def _detect_in_pool(self, tasks: Iterator[Segment], workers: int) -> None:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                   initializer=detect_worker.init_worker, initargs=(self.factory,))
+        pool = self._new_pool(workers)
         pending: dict[Future, Segment] = {}
         try:
-            self._fill(pool, pending, tasks, 2 * workers)
+            pool = self._fill(pool, pending, tasks, workers)
             while pending:
                 if self.cancel():
                     self._drain(pending, CANCEL_GRACE_S)
@@ -178,20 +184,39 @@ class _Run:
                 finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     seg = pending.pop(fut)
-                    self._take(_result_of(fut, seg))
-                self._fill(pool, pending, tasks, 2 * workers)
+                    if isinstance(fut.exception(), BrokenProcessPool) and seg not in self.retried:
+                        self.retried.add(seg)      # maybe an innocent bystander of a crash: run it again
+                        self.retry.append(seg)
+                    else:
+                        self._take(_result_of(fut, seg))
+                pool = self._fill(pool, pending, tasks, workers)
         except BaseException:
             self._mark_unfinished("cancelled")
             _stop_pool(pool)
             raise
         pool.shutdown(wait=True)
 
-    def _fill(self, pool: ProcessPoolExecutor, pending: dict, tasks: Iterator[Segment], limit: int) -> None:
-        while len(pending) < limit:
-            seg = next(tasks, None)
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                                   initializer=detect_worker.init_worker, initargs=(self.factory,))
+
+    def _fill(self, pool: ProcessPoolExecutor, pending: dict, tasks: Iterator[Segment],
+              workers: int) -> ProcessPoolExecutor:
+        """Keep 2 tasks per worker queued. A worker crash breaks the whole pool and fails every task in
+        it; those are run again one at a time in a new pool, so only the segment that crashes on its own
+        is reported as failed (once: a file that crashes the detector cannot loop)."""
+        while len(pending) < (1 if self.retry else 2 * workers):
+            seg = self.retry.pop(0) if self.retry else next(tasks, None)
             if seg is None:
-                return
-            pending[pool.submit(detect_worker.run_segment, seg)] = seg
+                break
+            try:
+                fut = pool.submit(detect_worker.run_segment, seg)
+            except BrokenProcessPool:
+                _stop_pool(pool)
+                pool = self._new_pool(workers)
+                fut = pool.submit(detect_worker.run_segment, seg)
+            pending[fut] = seg
+        return pool
 
     def _drain(self, pending: dict[Future, Segment], grace: float) -> None:
         """Save what finishes within `grace` seconds (cancel path)."""
@@ -226,7 +251,7 @@ class _Run:
 
         job.media = finish_media(self.lib, job)
         self._embed()
-        self.reports[job.report_index] = _job_report(self.lib, job)
+        self.reports[job.report_index] = _job_report(self.lib, job, self.raw[job.report_index])
 
     def _embed(self) -> None:
         if self.model is not None:
@@ -236,7 +261,7 @@ class _Run:
         for job in self.jobs.values():
             if self.reports[job.report_index] is None:
                 self.lib.set_status(job.media.id, status, None)
-                self.reports[job.report_index] = skipped(job.media.path, f"{status}: {job.processed} frames done "
+                self.reports[job.report_index] = skipped(self.raw[job.report_index], f"{status}: {job.processed} frames done "
                                                          "this run; the next run resumes", media=job.media)
 
     def report(self, cancelled: bool = False) -> IndexReport:
@@ -244,11 +269,11 @@ class _Run:
         return IndexReport(files=files, cancelled=cancelled, n_embedded=self.embedded)
 
 
-def _job_report(lib: Library, job: MediaJob) -> FileReport:
+def _job_report(lib: Library, job: MediaJob, raw: str) -> FileReport:
     m = lib.media_info(job.media.id)
     ok = m.status == "done"
     text = m.error if m.error else f"{m.frames} frames, {m.n_poses} with a person"
-    return FileReport(m.path, ok, "; ".join(job.notes + [text]), m.frames, m.n_poses, m.id)
+    return FileReport(raw, ok, "; ".join(job.notes + [text]), m.frames, m.n_poses, m.id)
 
 
 def _result_of(fut: Future, seg: Segment) -> SegmentResult:
@@ -256,7 +281,8 @@ def _result_of(fut: Future, seg: Segment) -> SegmentResult:
         return fut.result()
     except Exception as exc:  # noqa: BLE001 - e.g. a crashed worker process
         res = SegmentResult(seg.media_id, seg.start, seg.stop)
-        res.fatal = f"the detector process failed ({type(exc).__name__}: {exc})"
+        res.fatal = (f"the detector process crashed on frames {seg.start}..{'end' if seg.stop is None else seg.stop - 1}"
+                     f" ({type(exc).__name__})")
         return res
 
 

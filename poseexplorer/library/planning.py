@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -141,6 +141,28 @@ def segments_for(job: MediaJob, done: np.ndarray, detector: str) -> Iterator[Seg
 def expected_frames(job: MediaJob, done: np.ndarray) -> int:
     total = len(job.names) if job.media.kind == "images" and job.names is not None else job.media.frames
     return max(0, total - int(np.count_nonzero(done < total)))
+
+
+def expand_inputs(paths: Sequence[str | os.PathLike]) -> Iterator[str]:
+    """The inputs with each folder that holds videos replaced by its videos (natural order, not recursive),
+    followed by the folder itself when it also holds images or JSON files."""
+    from ..io.images import natural_key
+    from ..io.kinds import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+
+    for raw in paths:
+        p = Path(raw)
+        if not p.is_dir():
+            yield str(raw)
+            continue
+        try:
+            names = [e.name for e in os.scandir(p) if e.is_file() and not e.name.startswith(".")]
+        except OSError:
+            yield str(raw)
+            continue
+        videos = sorted((n for n in names if Path(n).suffix.lower() in VIDEO_EXTENSIONS), key=natural_key)
+        yield from (str(p / n) for n in videos)
+        if not videos or any(Path(n).suffix.lower() in IMAGE_EXTENSIONS | {".json"} for n in names):
+            yield str(raw)
 
 
 def check_input(path: Path) -> str:

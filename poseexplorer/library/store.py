@@ -186,11 +186,19 @@ class Library:
     def world_landmarks(self, pose_ids: Sequence[int]) -> np.ndarray:
         """(N, 33, 3) float32 world landmarks in metres for these poses; NaN rows where absent."""
         ids = np.asarray(pose_ids, dtype=np.int64).reshape(-1)
-        found = {}
+        rows = self._rows_for_ids("SELECT id, world FROM detections", "id", ids, "xy IS NOT NULL")
+        return blobs.stack_blobs(_pick(rows, ids), (33, 3))
+
+    def _rows_for_ids(self, select: str, id_col: str, ids: np.ndarray, where: str = "1",
+                      args: Sequence = ()) -> list[tuple]:
+        """Rows whose id_col is in ids: IN-lists for a few ids, one ordered scan for many."""
+        if len(ids) > 5000:
+            return self._query(f"{select} WHERE {where} ORDER BY {id_col}", args)
+        rows: list[tuple] = []
         for chunk in _chunks(ids.tolist()):
-            sql = f"SELECT id, world FROM detections WHERE id IN ({','.join('?' * len(chunk))})"
-            found.update({r[0]: r[1] for r in self._query(sql, chunk)})
-        return blobs.stack_blobs([found.get(int(i)) for i in ids], (33, 3))
+            sql = f"{select} WHERE {where} AND {id_col} IN ({','.join('?' * len(chunk))})"
+            rows.extend(self._query(sql, [*args, *chunk]))
+        return rows
 
     # ---- embeddings ----------------------------------------------------------------------------
     def models(self) -> list[ModelInfo]:
@@ -200,19 +208,14 @@ class Library:
 
     def embeddings(self, model_key: str, pose_ids: Sequence[int] | None = None) -> tuple[np.ndarray, Embedding]:
         """(pose_ids (N,) int64, Embedding) of the poses embedded with this model, in pose_ids order."""
+        select = "SELECT pose_id, mean, stddev FROM embeddings"
         if pose_ids is None:
-            rows = self._query("SELECT pose_id, mean, stddev FROM embeddings WHERE model_key = ? ORDER BY pose_id",
-                               (model_key,))
+            rows = self._query(f"{select} WHERE model_key = ? ORDER BY pose_id", (model_key,))
         else:
-            wanted = [int(i) for i in np.asarray(pose_ids).reshape(-1)]
-            got: dict[int, tuple] = {}
-            for chunk in _chunks(wanted):
-                sql = (f"SELECT pose_id, mean, stddev FROM embeddings WHERE model_key = ? AND pose_id IN "
-                       f"({','.join('?' * len(chunk))})")
-                got.update({r[0]: r for r in self._query(sql, [model_key, *chunk])})
-            rows = [got[i] for i in wanted if i in got]
-        dim = self._model_dim(model_key)
-        return blobs.embedding_rows(rows, dim)
+            wanted = np.asarray(pose_ids, dtype=np.int64).reshape(-1)
+            found = self._rows_for_ids(select, "pose_id", wanted, "model_key = ?", (model_key,))
+            rows = [r for r in _pick(found, wanted) if r is not None]
+        return blobs.embedding_rows(rows, self._model_dim(model_key))
 
     def _model_dim(self, model_key: str) -> int:
         rows = self._query("SELECT dim FROM models WHERE key = ?", (model_key,))
@@ -235,16 +238,17 @@ class Library:
         `model` needs .embed(xy, scores) -> Embedding, .sha256 and .name. Each batch is committed on its
         own; cancel() is checked between batches (raises jobs.Cancelled after saving)."""
         key = str(model.sha256)
-        total, done = self.missing_embeddings(key), 0
+        total, done, last = self.missing_embeddings(key), 0, -1
         progress(0, total, f"embedding with {model.name}")
         while done < total:
             if cancel():
                 raise Cancelled(f"embedding cancelled after {done} of {total} poses")
-            rows = self._query("SELECT d.id, d.xy, d.scores FROM detections d WHERE d.xy IS NOT NULL AND NOT EXISTS "
-                               "(SELECT 1 FROM embeddings e WHERE e.model_key = ? AND e.pose_id = d.id) "
-                               "ORDER BY d.id LIMIT ?", (key, batch))
+            rows = self._query("SELECT d.id, d.xy, d.scores FROM detections d WHERE d.id > ? AND d.xy IS NOT NULL "
+                               "AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_key = ? AND e.pose_id = d.id) "
+                               "ORDER BY d.id LIMIT ?", (last, key, batch))
             if not rows:
                 break
+            last = rows[-1][0]
             table = blobs.pose_table([(r[0], 0, 0, r[1], r[2]) for r in rows])
             emb = model.embed(table.xy, table.scores)
             self._store_embeddings(key, str(model.name), table.pose_id, emb)
@@ -304,6 +308,13 @@ def _media_info(r: tuple) -> MediaInfo:
     return MediaInfo(id=int(r[0]), path=r[1], name=r[2], kind=r[3], fps=float(r[4]), width=int(r[5]),
                      height=int(r[6]), frames=int(r[7]), status=r[8], error=r[9], n_poses=int(r[10]),
                      content_hash=r[11])
+
+
+def _pick(rows: list[tuple], ids: np.ndarray) -> list:
+    """For each id, the row whose first column is that id (the rest of it when the row has 2 columns),
+    or None."""
+    by_id = {r[0]: (r[1] if len(r) == 2 else r) for r in rows}
+    return [by_id.get(int(i)) for i in ids]
 
 
 def _chunks(items: list, size: int = 900) -> Iterator[list]:

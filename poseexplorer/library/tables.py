@@ -142,7 +142,8 @@ class FileReport:
 
 @dataclass(frozen=True)
 class IndexReport:
-    """The outcome of one index run: one FileReport per input path (in input order)."""
+    """The outcome of one index run: one FileReport per input, in input order (a folder holding videos
+    counts as its videos, in natural order, then the folder itself if it also holds images)."""
 
     files: list[FileReport] = field(default_factory=list)
     cancelled: bool = False

@@ -82,6 +82,7 @@ class PoseIndex:
         self._eps = noise_table(self.samples, embedding.dim, self.seed)
         self._arr = self._build(pose_ids, media_ids, embedding, visibility)
         self._mirror = None if mirrored_embedding is None else self._check_mirror(mirrored_embedding)
+        self._twin: PoseIndex | None = None  # the mirrored library as an index, built on first use
         self.last_stats: QueryStats | None = None
 
     # building -------------------------------------------------------------------------------------
@@ -105,7 +106,8 @@ class PoseIndex:
     def _derive(self, arr: _Arrays) -> None:
         arr.sqnorm = np.einsum("ij,ij->i", arr.mean, arr.mean)
         offsets2 = (arr.stddev**2) @ (self._eps[1] ** 2).T  # (N, K): |stddev * eps_l|^2
-        arr.rho = np.sqrt(offsets2.max(1))
+        arr.rho = np.sqrt(offsets2.max(1)) if len(arr.mean) else np.zeros(0, np.float32)
+        self._twin = None
 
     def _check_mirror(self, mirrored: Embedding) -> Embedding:
         if len(mirrored) != len(self) or mirrored.dim != self.dim:
@@ -137,6 +139,8 @@ class PoseIndex:
         """Index rows of the given pose ids; KeyError names a pose id that is not indexed."""
         order = np.argsort(self._arr.pose_ids, kind="stable")
         ids = np.atleast_1d(np.asarray(pose_ids, np.int64))
+        if len(order) == 0:
+            raise KeyError(f"pose id {int(ids[0])} is not in the index (the index is empty)")
         pos = np.searchsorted(self._arr.pose_ids, ids, sorter=order)
         pos = np.minimum(pos, len(order) - 1)
         rows = order[pos]
@@ -212,7 +216,9 @@ class PoseIndex:
         if exclude_own_media:
             options["exclude_media"] = tuple(options.get("exclude_media", ())) + (int(self._arr.media_ids[row]),)
         options["exclude_pose_ids"] = tuple(options.get("exclude_pose_ids", ())) + (int(pose_id),)
-        return self.query(self.embedding[row], k=k, **options)
+        arr = self._arr
+        query = Embedding(arr.mean[row:row + 1] + arr.origin, arr.stddev[row:row + 1])
+        return self.query(query, k=k, **options)
 
     def _rank(self, query: Embedding, mask, k: int, exhaustive: bool) -> Ranked:
         arr = self._arr
@@ -230,11 +236,12 @@ class PoseIndex:
         if self._mirror is None:
             raise ValueError("mirror=True needs query_mirrored (the embedding of the flipped query pose) "
                              "or an index built with mirrored_embedding")
-        # P(query, mirror(pose_j)): score the query against the mirrored library
-        twin = PoseIndex(self._arr.pose_ids, self._arr.media_ids, self._mirror, self.a, self.b,
-                         self._arr.visibility, samples=self.samples, seed=self.seed,
-                         max_candidates=self.max_candidates)
-        return twin._rank(query, mask, k, exhaustive)
+        # P(query, mirror(pose_j)): score the query against the mirrored library (built once, cached)
+        if self._twin is None:
+            self._twin = PoseIndex(self._arr.pose_ids, self._arr.media_ids, self._mirror, self.a, self.b,
+                                   self._arr.visibility, samples=self.samples, seed=self.seed,
+                                   max_candidates=self.max_candidates)
+        return self._twin._rank(query, mask, k, exhaustive)
 
     def _hits(self, plain: Ranked, flipped: Ranked | None) -> list[Hit]:
         best: dict[int, tuple[float, bool]] = {}

@@ -84,7 +84,7 @@ def rank_fast(zq, mq, mean, stddev, sqnorm, rho, eps_index, allowed, k, a, b, ma
     # stage 1: the cheap bound over all rows (rho only)
     dm = np.sqrt(np.maximum(dm2, 0.0))
     dm[first] = np.inf  # already scored
-    cand = np.flatnonzero(dm - rho <= reach + rho_q)
+    cand = np.flatnonzero((dm - rho <= reach + rho_q) & np.isfinite(dm))
     # stage 2: the projection bound on the survivors
     lb = _projection_bound(mq, u, mean[cand], stddev[cand], rho_q, rho[cand], eps_index)
     keep = lb <= reach

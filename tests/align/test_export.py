@@ -128,3 +128,22 @@ def test_unwritable_targets_fail_clearly(tmp_path, readers):
         export_synced_video(a, b, np.arange(23), tmp_path / "x.mp4")
     with pytest.raises(ValueError, match="outside"):
         export_synced_video(a, b, np.full(24, 30), tmp_path / "x.mp4")
+
+
+def test_export_with_the_library_media_readers(tmp_path):
+    io = pytest.importorskip("poseexplorer.io")
+    try:
+        open_media = io.open_media
+    except AttributeError:
+        pytest.skip("poseexplorer.io.open_media is not there yet")
+    a = open_media(grey_video(tmp_path / "a.avi", 12, (64, 48), 10.0, 15))
+    b = open_media(grey_video(tmp_path / "b.avi", 9, (48, 64), 25.0, 20))
+    try:
+        sync = np.array([0, 0, 1, 2, 3, 3, 4, 5, 6, 7, 8, 8])
+        frames = read_all(export_synced_video(a, b, sync, tmp_path / "out.mp4"))
+    finally:
+        a.close()
+        b.close()
+    assert len(frames) == 12 and frames[0].shape == (48, 64 + 36, 3)
+    for i in (1, 6, 11):
+        assert abs(frames[i][10:38, 74:90].mean() - (10 + 20 * sync[i])) < 4

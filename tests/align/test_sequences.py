@@ -137,3 +137,19 @@ def test_alignment_validates_and_inverts():
         Alignment(path, np.array([0, 0]), np.zeros((3, 4)), 0.5)
     with pytest.raises(ValueError, match="empty"):
         align_sequences(Embedding(np.zeros((0, 4)), np.ones((0, 4))), embed(motion(np.arange(5), dim=4), 1), MODEL)
+
+
+def test_px_align_is_callable_before_and_after_importing_the_package():
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, poseexplorer as px\n"
+            "from poseexplorer.core.poses import Embedding\n"
+            "e = Embedding(np.random.default_rng(0).normal(size=(30, 4)).astype('f4'), np.ones((30, 4), 'f4'))\n"
+            "m = type('M', (), {'a': 1.0, 'b': 0.0})()\n"
+            "p1 = px.align(e, e, m)\n"
+            "import poseexplorer.align\n"
+            "p2 = px.align(e, e, m)\n"
+            "assert (p1 == p2).all() and (p1[:, 0] == p1[:, 1]).all(), p1\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr

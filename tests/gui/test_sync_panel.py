@@ -106,3 +106,58 @@ def test_export_writes_synced_frames(synced_panel, qtbot, tmp_path):
             assert read_code(rgb[:, :w_a]) == i
             assert read_code(rgb[:, w_a:w_a + w_b]) == table[i, 1]
             assert read_code(rgb[:, w_a + w_b:]) == max(0, table[i, 2] - 2)  # the nudge is exported
+
+
+# --- real footage: two camera views of one person, one of them re-timed with a known warp --------------
+
+REAL_FPS_B = 30.0
+REAL_WARP = (0.12, 0.8, 0.04, 1.1)  # source seconds shown at B's time u (start, rate, wobble, period)
+
+
+def _write_views(shared_data, tmp_path):
+    """cam01 as it is (60 fps, scaled down); cam02 re-timed by dropping/duplicating frames (30 fps, another
+    size). Returns (path A, path B, source frame (60 fps) shown in each B frame)."""
+    import cv2
+
+    from poseexplorer.io import open_media
+
+    root = shared_data / "media" / "pose2sim_4views"
+    with open_media(root / "cam01.mp4") as a, open_media(root / "cam02.mp4") as b:
+        n_src = min(len(a), len(b))
+        n_b = int(((n_src - 1) / a.fps - REAL_WARP[0] - REAL_WARP[2]) / REAL_WARP[1] * REAL_FPS_B)
+        source = np.rint(warp(np.arange(n_b) / REAL_FPS_B, *REAL_WARP) * b.fps).astype(int)
+        out_a, out_b = tmp_path / "cam01_small.avi", tmp_path / "cam02_warped.avi"
+        wa = cv2.VideoWriter(str(out_a), cv2.VideoWriter_fourcc(*"MJPG"), a.fps, (270, 480))
+        for i in range(n_src):
+            wa.write(cv2.cvtColor(cv2.resize(a.read(i), (270, 480), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR))
+        wa.release()
+        wb = cv2.VideoWriter(str(out_b), cv2.VideoWriter_fourcc(*"MJPG"), REAL_FPS_B, (360, 640))
+        for s in source:
+            wb.write(cv2.cvtColor(cv2.resize(b.read(int(s)), (360, 640), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR))
+        wb.release()
+    return out_a, out_b, source
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_real_views_with_a_known_warp_are_synced(qtbot, tmp_path, shared_data):
+    """Detection (MediaPipe, through the library) + the bundled model + DTW recover the re-timing of cam02
+    against cam01 within the +-3 frames the data set allows (its views are only nominally aligned)."""
+    from poseexplorer.embed.model import default_model_path
+
+    if not default_model_path().is_file():
+        pytest.skip("the bundled model (assets/prvipe.safetensors) is not there yet")
+    path_a, path_b, source = _write_views(shared_data, tmp_path)
+    panel = SyncPanel(library_path=str(tmp_path / "lib.sqlite"))
+    qtbot.addWidget(panel)
+    panel.add_video(str(path_a))
+    panel.add_video(str(path_b))
+    with qtbot.waitSignal(panel.synced, timeout=120000):
+        panel.start_sync()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
+    follower = panel.result().followers[0]
+    assert not follower.mirrored
+    covered = [i for i in range(panel.result().reference.n_frames) if source[0] <= i <= source[-1]]
+    errors = np.array([abs(source[follower.sync_map[i]] - i) for i in covered])  # in 60 fps frames
+    assert len(covered) > 60
+    assert np.median(errors) <= 3 and np.mean(errors <= 6) >= 0.8, errors

@@ -39,3 +39,20 @@ def write_barcode_video(path: Path, n: int, fps: float = 25.0, size: tuple[int, 
         writer.write(cv2.cvtColor(barcode_frame(i, *size), cv2.COLOR_RGB2BGR))
     writer.release()
     return path
+
+
+def set_mp4_rotation(path: Path, degrees: int) -> Path:
+    """Write rotation metadata into an MP4 (the video track's tkhd display matrix), as phones do."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    at = data.find(b"tkhd")
+    assert at > 0, "no tkhd box"
+    version = data[at + 4]
+    offset = at + 8 + (32 if version == 1 else 20) + 16
+    cos, sin = {0: (1, 0), 90: (0, 1), 180: (-1, 0), 270: (0, -1)}[degrees % 360]
+    fixed = [v * 65536 & 0xFFFFFFFF for v in (cos, sin, 0, -sin, cos, 0, 0, 0)]
+    fixed[2] = fixed[5] = 0
+    data[offset:offset + 36] = struct.pack(">9I", fixed[0], fixed[1], 0, fixed[3], fixed[4], 0, 0, 0, 0x40000000)
+    path.write_bytes(bytes(data))
+    return path

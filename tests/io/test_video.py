@@ -103,3 +103,26 @@ def test_real_footage_random_access_matches_sequential(shared_data):
     with VideoReader(path) as r:
         for i in (45, 3, 59, 30, 0, 52):
             assert np.array_equal(r.read(i), seq[i]), f"frame {i} differs from sequential decoding"
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_rotation_metadata_is_applied_like_opencv_does(tmp_path, degrees):
+    import cv2
+
+    from tests.io.media_factory import set_mp4_rotation
+
+    path = set_mp4_rotation(write_barcode_video(tmp_path / "phone.mp4", 20), degrees)
+    ref = cv2.VideoCapture(str(path))
+    ref.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)   # OpenCV's own rotation as the independent reference
+    frames = []
+    for _ in range(20):
+        ok, bgr = ref.read()
+        frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    ref.release()
+    with VideoReader(path) as r:
+        assert r.rotation == degrees
+        assert r.size == ((240, 320) if degrees in (90, 270) else (320, 240))
+        for i in (0, 13, 5, 19):
+            got = r.read(i)
+            assert np.array_equal(got, frames[i])
+            assert read_barcode(rotate_frame(got, 360 - degrees)) == i

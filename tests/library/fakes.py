@@ -61,3 +61,18 @@ class FakeModel:
         self.calls.append(len(xy))
         mean = xy.reshape(len(xy), -1)[:, : self.embed_dim].astype(np.float32) + self.shift
         return Embedding(mean, np.full_like(mean, 0.5))
+
+
+class CrashingDetector(BarcodeDetector):
+    """Kills its whole process (as a segfault in a native detector would) on frame 7 of 200 px wide video."""
+
+    def detect(self, rgb: np.ndarray):
+        import os
+
+        if rgb.shape[1] == 200 and read_barcode(rgb) == 7:
+            os._exit(3)
+        return super().detect(rgb)
+
+
+def crashing_factory(name: str, video: bool) -> CrashingDetector:
+    return CrashingDetector(video)

@@ -159,3 +159,26 @@ def test_image_folder_progress_starts_at_once_and_every_image_lands_in_order(tmp
     (f,) = report.files
     assert f.ok and f.n_frames == n
     _check_media(tmp_path / "lib.sqlite", f.media_id, n)
+
+
+def test_a_detector_crash_fails_only_that_file(tmp_path, video):
+    from tests.library.fakes import crashing_factory
+
+    poison = write_barcode_video(tmp_path / "poison.avi", 30, fourcc="MJPG", size=(200, 64))
+    report = index_paths(tmp_path / "lib.sqlite", [str(poison), str(video)], workers=1,
+                         detector_factory=crashing_factory)
+    bad, good = report.files
+    assert not bad.ok and "crashed" in bad.message
+    assert good.ok
+    _check_media(tmp_path / "lib.sqlite", good.media_id, 150)
+
+
+def test_a_folder_of_videos_and_images_expands(tmp_path):
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    write_barcode_video(folder / "take10.avi", 10, fourcc="MJPG", size=(256, 64))
+    write_barcode_video(folder / "take2.avi", 12, fourcc="MJPG", size=(256, 64))
+    cv2.imwrite(str(folder / "still.png"), barcode_frame(1, 256, 64)[:, :, ::-1])
+    report = _index(tmp_path / "lib.sqlite", [folder])
+    assert [os.path.basename(f.path) for f in report.files] == ["take2.avi", "take10.avi", "shoot"]
+    assert [f.n_frames for f in report.files] == [12, 10, 1] and report.ok

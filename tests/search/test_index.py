@@ -172,3 +172,30 @@ def test_bad_input_is_refused_clearly():
     assert isinstance(hit, Hit)
     with pytest.raises(dataclasses.FrozenInstanceError):
         hit.probability = 1.0
+
+
+def test_a_candidate_cap_is_reported_as_uncertified():
+    emb, media, ids, _ = library(3000, seed=13, sigma=(0.3, 0.9))
+    capped = PoseIndex(ids, media, emb, A, B, max_candidates=50)
+    hits = capped.query(emb[5], k=300)
+    assert len(hits) == 300
+    assert not capped.last_stats.certified and capped.last_stats.scored < 3000
+    exact = capped.query(emb[5], k=300, exhaustive=True)
+    assert capped.last_stats.exhaustive and capped.last_stats.scored == 3000
+    assert hits[0].row == exact[0].row  # still a sensible answer
+
+
+def test_empty_index_and_growing_mirrored_index():
+    emb, media, ids, _ = library(600, seed=14)
+    empty = PoseIndex(ids[:0], media[:0], emb[np.zeros(0, int)], A, B)
+    assert len(empty) == 0 and empty.query(emb[0]) == []
+    with pytest.raises(KeyError):
+        empty.query_pose(5)
+    mirrored = Embedding(mirror_transform(emb.mean), emb.stddev)
+    index = PoseIndex(ids[:300], media[:300], emb[:300], A, B, mirrored_embedding=mirrored[:300])
+    index.query(emb[0], mirror=True)  # builds the cached mirrored twin
+    index.add(ids[300:], media[300:], emb[300:], mirrored_embedding=mirrored[300:])
+    full = PoseIndex(ids, media, emb, A, B, mirrored_embedding=mirrored)
+    q = emb[450]
+    got = [(h.row, h.mirrored) for h in index.query(q, k=10, mirror=True)]
+    assert got == [(h.row, h.mirrored) for h in full.query(q, k=10, mirror=True)]

@@ -23,6 +23,9 @@ from .retrieval import (KeypointScorer, LiftingScorer, PointScorer, Probabilisti
 from .views import RigViews
 
 
+DIAGNOSTIC_LABEL = "Pr-VIPE, aug (bundled), ranked by mean distance (diagnostic)"
+
+
 def scorer_for(role: str, model) -> object:
     kind = ROLES.get(role, ("", "prvipe"))[1]
     label = ROLES.get(role, (role, ""))[0]
@@ -58,13 +61,17 @@ def retrieval_table(views: list[RigViews], models: ModelSet, matches: np.ndarray
             table.missing[label] = models.missing.get(role, "not available")
         else:
             rows.append((label, scorer_for(role, model)))
+    main = models.get("prvipe_aug")
+    if main is not None:  # diagnostic: the same embedding ranked by mean distance instead of P
+        rows.append((DIAGNOSTIC_LABEL, PointScorer(main, name=DIAGNOSTIC_LABEL)))
     total, done = len(rows) * len(views), 0
     for label, scorer in rows:
         t0 = time.perf_counter()
         table.results[label] = {}
         for v in views:
             _check(cancel)
-            table.results[label][v.label] = cross_view_retrieval(scorer, v.xy, v.scores, matches)
+            table.results[label][v.label] = cross_view_retrieval(scorer, v.xy, v.scores, matches,
+                                                                  max_queries=v.max_queries)
             done += 1
             progress(done, total, f"retrieval {label} {v.label}")
         table.seconds[label] = time.perf_counter() - t0
@@ -72,19 +79,26 @@ def retrieval_table(views: list[RigViews], models: ModelSet, matches: np.ndarray
 
 
 def size_table(views: list[RigViews], models: ModelSet, matches: np.ndarray, progress: Progress,
-               cancel: CancelCheck) -> tuple[dict[int, dict[str, float]], dict[int, str]]:
-    """Hit@1 (percent) of the Pr-VIPE embedding-size variants: {dim: {view label: Hit@1}}, missing."""
+               cancel: CancelCheck, done: dict[str, dict[str, RetrievalResult]] | None = None,
+               ) -> tuple[dict[int, dict[str, float]], dict[int, str]]:
+    """Hit@1 (percent) of the Pr-VIPE embedding-size variants: {dim: {view label: Hit@1}}, missing.
+
+    done: results already computed in section 1, by row label (reused, not recomputed)."""
     out, missing = {}, {}
+    done = done or {}
     for i, (dim, role) in enumerate(SIZE_ROLES.items()):
         model = models.get(role)
         if model is None:
             missing[dim] = models.missing.get(role, "not available")
             continue
+        label = ROLES.get(role, (role,))[0]
         scorer = ProbabilisticScorer(model, name=role)
         out[dim] = {}
         for v in views:
             _check(cancel)
-            out[dim][v.label] = 100.0 * cross_view_retrieval(scorer, v.xy, v.scores, matches).hit_at(1)
+            res = done.get(label, {}).get(v.label) or cross_view_retrieval(scorer, v.xy, v.scores, matches,
+                                                                           max_queries=v.max_queries)
+            out[dim][v.label] = 100.0 * res.hit_at(1)
         progress(i + 1, len(SIZE_ROLES), f"size d={dim}")
     return out, missing
 

@@ -16,6 +16,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "l2vipe_noaug": ("L2-VIPE, no aug (chest views)", "l2vipe"),
     "l2vipe_aug": ("L2-VIPE, aug", "l2vipe"),
     "prvipe_noaug": ("Pr-VIPE, no aug (chest views)", "prvipe"),
+    "prvipe_d16": ("Pr-VIPE, aug (short run, same schedule as the variants)", "prvipe"),
     "prvipe_aug": ("Pr-VIPE, aug (bundled model)", "prvipe"),
 }
 SIZE_ROLES: dict[int, str] = {4: "prvipe_d4", 8: "prvipe_d8", 16: "prvipe_d16", 32: "prvipe_d32"}
@@ -54,7 +55,7 @@ def load_models(main_model: Path, variants: Path | None) -> ModelSet:
     """The bundled/main model as 'prvipe_aug' plus every variant role found in `variants`."""
     out = ModelSet()
     _load("prvipe_aug", Path(main_model), "prvipe", out)
-    roles = [r for r in ROLES if r != "prvipe_aug"] + list(SIZE_ROLES.values())
+    roles = list(dict.fromkeys([r for r in ROLES if r != "prvipe_aug"] + list(SIZE_ROLES.values())))
     for role in roles:
         if variants is None:
             out.missing[role] = "no --variants folder given"

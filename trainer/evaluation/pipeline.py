@@ -48,6 +48,7 @@ class EvalConfig:
     quick: bool = False
     seed: int = 0
     max_frames: int | None = None
+    all_rig_queries: int | None = 120
     footage_frames: int | None = None
     sections: tuple[str, ...] = SECTIONS
     command: str = "poseexplorer-train eval"
@@ -59,7 +60,7 @@ class EvalConfig:
 
     @property
     def frame_cap(self) -> int | None:
-        return self.max_frames if self.max_frames is not None else (40 if self.quick else None)
+        return self.max_frames if self.max_frames is not None else (24 if self.quick else None)
 
 
 @dataclass
@@ -92,7 +93,7 @@ def prepare(state: EvalState) -> None:
     state.eval_index = idx
     joints = state.frames.joints[idx]
     state.matches = ground_truth_matches(joints)
-    state.views = build_views(joints, seed=cfg.seed)
+    state.views = build_views(joints, seed=cfg.seed, max_queries={"all": cfg.all_rig_queries})
 
 
 def _write(state: EvalState) -> Path:

@@ -8,7 +8,7 @@ Hit@k is averaged over all ordered camera pairs. Rows ("scorers"):
 - PointScorer: L2-VIPE, ranked by Euclidean distance between embedding means;
 - ProbabilisticScorer: Pr-VIPE, ranked by the sampled matching probability P. P is computed exactly
   (K = 20 samples per side, common random numbers as in poseexplorer.core.probability) for the
-  `shortlist` candidates nearest by mean distance, the app's fast path; the rest rank below them.
+  `shortlist` (30) candidates nearest by mean distance, the app's fast path; the rest rank below them.
 """
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ class ProbabilisticScorer:
 
     model: Any
     name: str = "Pr-VIPE"
-    shortlist: int = 50
+    shortlist: int = 30
     samples: int = 20
 
     def prepare(self, xy: np.ndarray, scores: np.ndarray) -> Embedding:
@@ -151,11 +151,22 @@ def ground_truth_matches(xyz: np.ndarray) -> np.ndarray:
     return np_mpjpe_matrix(xyz, xyz) < MATCH_THRESHOLD
 
 
+def query_subset(n: int, max_queries: int | None, qa: int, ib: int, seed: int = 0) -> np.ndarray:
+    """The query frames used for camera pair (qa, ib): all, or a fixed random subset (same for every row)."""
+    if max_queries is None or max_queries >= n:
+        return np.arange(n)
+    rng = np.random.default_rng([seed, qa, ib])
+    return np.sort(rng.choice(n, max_queries, replace=False))
+
+
 def cross_view_retrieval(scorer: Scorer, xy: np.ndarray, scores: np.ndarray, matches: np.ndarray,
-                         ks: tuple[int, ...] = KS, keep_top: int = 20) -> RetrievalResult:
+                         ks: tuple[int, ...] = KS, keep_top: int = 20,
+                         max_queries: int | None = None) -> RetrievalResult:
     """Hit@k of `scorer` over all ordered pairs of cameras.
 
     xy: (C, M, 13, 2) pixels; scores: (C, M, 13); matches: (M, M) ground-truth match matrix.
+    max_queries: per camera pair, query only this many frames (a seeded subset, identical for every
+    scorer) against the full index, to bound the cost of many-camera rigs.
     """
     n_cam = len(xy)
     reps = [scorer.prepare(xy[c], scores[c]) for c in range(n_cam)]
@@ -166,9 +177,10 @@ def cross_view_retrieval(scorer: Scorer, xy: np.ndarray, scores: np.ndarray, mat
         for ib in range(n_cam):
             if qa == ib:
                 continue
-            sim = scorer.similarity(reps[qa], reps[ib])
+            q = query_subset(len(matches), max_queries, qa, ib)
+            sim = scorer.similarity(reps[qa][q], reps[ib])
             order = np.argsort(-sim, axis=1, kind="stable")[:, :max(max(ks), keep_top)]
-            found = np.take_along_axis(matches, order, axis=1)
+            found = np.take_along_axis(matches[q], order, axis=1)
             for k in ks:
                 hits[k].append(found[:, :k].any(1))
             pair[qa, ib] = found[:, 0].mean()

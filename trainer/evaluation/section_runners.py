@@ -71,7 +71,8 @@ def run_calibration(state, progress, cancel) -> str:
 
 
 def run_size(state, progress, cancel) -> str:
-    sizes, missing = size_table(state.views, state.models, state.matches, progress, cancel)
+    done = state.retrieval.results if state.retrieval is not None else None
+    sizes, missing = size_table(state.views, state.models, state.matches, progress, cancel, done)
     labels = [v.label for v in state.views]
     text = "Pr-VIPE with camera augmentation at embedding sizes d = 4, 8, 16, 32, all trained with the " \
            "same short schedule (see Training commands); Hit@1 in percent.\n\n"

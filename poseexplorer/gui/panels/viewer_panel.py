@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QVBoxLayout, QWidget
 
 from ..frame_loader import FrameLoader
 from ..snapshot import percentile_of
@@ -31,15 +31,19 @@ class ViewerPanel(QWidget):
         state.snapshotChanged.connect(self._redraw_pose)
         state.optionsChanged.connect(self._redraw_pose)
 
-    def _button(self, text: str, tip: str, slot) -> QToolButton:
+    def _button(self, text: str, tip: str, slot, icon: QStyle.StandardPixmap | None = None) -> QToolButton:
         b = QToolButton()
-        b.setText(text)
+        if icon is not None:
+            b.setIcon(self.style().standardIcon(icon))
+        else:
+            b.setText(text)
         b.setToolTip(tip)
         b.clicked.connect(slot)
         return b
 
     def _build(self) -> None:
-        self.play_button = self._button("▶", "Play / pause (Space)", self.toggle_play)
+        sp = QStyle.StandardPixmap
+        self.play_button = self._button("Play", "Play / pause (Space)", self.toggle_play, sp.SP_MediaPlay)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setEnabled(False)
         self.slider.valueChanged.connect(self._slider_moved)
@@ -47,9 +51,11 @@ class ViewerPanel(QWidget):
         self.pose_label = QLabel("")
         self.pose_label.setStyleSheet("color: #aaa")
         row = QHBoxLayout()
-        row.addWidget(self._button("⏮", "Previous frame (Left; Shift+Left: 10 back)", lambda: self.step(-1)))
+        row.addWidget(self._button("<", "Previous frame (Left; Shift+Left: 10 back)", lambda: self.step(-1),
+                                   sp.SP_MediaSkipBackward))
         row.addWidget(self.play_button)
-        row.addWidget(self._button("⏭", "Next frame (Right; Shift+Right: 10 on)", lambda: self.step(1)))
+        row.addWidget(self._button(">", "Next frame (Right; Shift+Right: 10 on)", lambda: self.step(1),
+                                   sp.SP_MediaSkipForward))
         row.addWidget(self.slider, 1)
         row.addWidget(self.frame_label)
         row.addWidget(self._button("+", "Zoom in (or the mouse wheel)", lambda: self.view.zoom(1.25)))
@@ -81,7 +87,8 @@ class ViewerPanel(QWidget):
         elif self.state.media_id >= 0 and self.n_frames() > 1:
             m = self._media()
             self.timer.start(int(1000 / min(60.0, m.fps if m and m.fps > 0 else 10.0)))
-        self.play_button.setText("⏸" if self.timer.isActive() else "▶")
+        sp = QStyle.StandardPixmap
+        self.play_button.setIcon(self.style().standardIcon(sp.SP_MediaPause if self.timer.isActive() else sp.SP_MediaPlay))
 
     @property
     def playing(self) -> bool:

@@ -1,0 +1,151 @@
+"""Real footage through the whole window (MediaPipe detection in the importer), the event-loop latency
+during that import, and the 3D view under Xvfb."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QElapsedTimer, QTimer
+
+from poseexplorer.gui.main_window import MainWindow
+from poseexplorer.gui.settings import AppSettings
+
+from ..conftest import gl, needs_display
+from .explorer_media import cut_video, tiny_model, write_track, write_video
+from .test_explorer_window import drop_paths, idle
+
+pytestmark = pytest.mark.gui
+LATENCY_LIMIT_MS = 100.0
+
+
+class LatencyProbe:
+    """A 10 ms timer; the largest gap between its ticks beyond 10 ms is the event loop's worst latency."""
+
+    def __init__(self) -> None:
+        self.clock = QElapsedTimer()
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.gaps: list[float] = []
+        self._last = 0
+
+    def start(self) -> None:
+        self.clock.start()
+        self._last = 0
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.elapsed()
+        self.gaps.append(now - self._last - 10)
+        self._last = now
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return max(self.gaps) if self.gaps else float("inf")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    model = tiny_model(tmp_path / "tiny.safetensors")
+    with_3d = needs_display()   # the 3D panel only where OpenGL works (Xvfb)
+    w = MainWindow(settings=AppSettings(), with_3d=with_3d)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    w.start(library=str(tmp_path / "lib.sqlite"), model=str(model))
+    qtbot.waitUntil(lambda: w.state.model is not None and idle(w), timeout=60000)
+    yield w
+    w.close()
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_two_real_views_dropped_searched_and_scattered(window, qtbot, tmp_path, shared_data):
+    views = shared_data / "media" / "pose2sim_4views"
+    clips = [cut_video(views / f"cam0{i}.mp4", tmp_path / f"cam0{i}_40.mp4", 40, max_side=480) for i in (1, 2)]
+    probe = LatencyProbe()
+    probe.start()
+    drop_paths(window, clips)
+    qtbot.waitUntil(lambda: idle(window) and window.state.snapshot.has_embeddings
+                    and len(window.state.snapshot.media) == 2, timeout=240000)
+    worst = probe.stop()
+    assert len(probe.gaps) > 50                                        # the import took a while ...
+    assert worst < LATENCY_LIMIT_MS, f"event loop blocked for {worst:.0f} ms during the import"
+    snap = window.state.snapshot
+    assert len(snap) >= 60                                             # a person in most of the 80 frames
+    m1, m2 = (m.media_id for m in snap.media)
+    frame = int(snap.frames_of(m1)[len(snap.frames_of(m1)) // 2])
+    window.state.select_media(m1, frame)
+    qtbot.waitUntil(lambda: len(window.state.results) > 0 and idle(window), timeout=30000)
+    assert all(r.media_id == m2 and 0.05 <= r.probability <= 0.95 for r in window.state.results)
+    assert window.retrieval.grid.count() == len(window.state.results)
+    qtbot.waitUntil(lambda: window.scatter.view.point_count == len(snap), timeout=20000)
+    qtbot.waitUntil(lambda: window.viewer.shown_frame == frame, timeout=10000)
+    image = window.viewer.view.image_item.image
+    assert image is not None and image.shape[2] == 3 and image.std() > 10   # a real frame is on screen
+    if window.skeleton3d is not None:
+        assert window.skeleton3d.view.shown[0]                       # MediaPipe world landmarks in 3D
+
+
+def test_window_stays_responsive_during_an_import(window, qtbot, tmp_path):
+    """A generated video goes through MediaPipe detection while the event loop is timed."""
+    video = write_video(tmp_path / "moving bar.mp4", n_frames=60, size=(320, 240))
+    probe = LatencyProbe()
+    probe.start()
+    window.import_paths([str(video)])
+    qtbot.waitUntil(lambda: idle(window) and len(window.state.snapshot.media) == 1, timeout=120000)
+    worst = probe.stop()
+    assert len(probe.gaps) > 20
+    assert worst < LATENCY_LIMIT_MS, f"event loop blocked for {worst:.0f} ms during the import"
+    media = window.state.snapshot.media[0]
+    assert media.status == "done" and media.n_frames == 60 and len(window.state.snapshot) == 0
+
+
+def test_cancel_an_import_keeps_the_window_working(window, qtbot, tmp_path):
+    video = write_video(tmp_path / "long.mp4", n_frames=400, size=(320, 240))
+    window.import_paths([str(video)])
+    qtbot.waitUntil(lambda: len(window.library_panel.import_rows()) == 1, timeout=5000)
+    row = window.library_panel.import_rows()[0]
+    qtbot.wait(300)
+    row.cancel_button.click()
+    qtbot.waitUntil(lambda: idle(window) and not window.library_panel.import_rows(), timeout=60000)
+    statuses = [m.status for m in window.state.snapshot.media]
+    assert statuses in ([], ["cancelled"])                 # stopped early, what was done is kept
+    track = write_track(tmp_path / "after.npz", 10)       # and the next import still works
+    window.import_paths([str(track)])
+    qtbot.waitUntil(lambda: idle(window) and len(window.state.snapshot) == 10, timeout=60000)
+
+
+@gl
+def test_3d_view_renders_a_skeleton_under_xvfb(qtbot):
+    from poseexplorer.core.skeleton import MEDIAPIPE33_BONES
+    from poseexplorer.gui.views.skeleton3d_view import PRIMARY, SkeletonView3D
+
+    view = SkeletonView3D()
+    qtbot.addWidget(view)
+    view.resize(400, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    empty = view.grabFramebuffer()
+    world = np.zeros((33, 3), np.float32)
+    world[:, 1] = np.linspace(-0.8, 0.9, 33)            # a tall thin figure, y down
+    world[:, 0] = np.sin(np.arange(33)) * 0.2
+    view.set_skeleton(0, world, MEDIAPIPE33_BONES)
+    qtbot.wait(100)
+    shown = view.grabFramebuffer()
+    a = _rgb(empty)
+    b = _rgb(shown)
+    assert b.std() > 5                                     # not blank
+    changed = np.abs(b.astype(int) - a.astype(int)).sum(axis=2) > 60
+    assert changed.sum() > 200                             # the skeleton drew pixels
+    blueish = (b[..., 2] > 150) & (b[..., 0] < 160)
+    assert (blueish & changed).sum() > 50                  # in the primary (blue) colour
+    assert PRIMARY[2] > PRIMARY[0]
+    view.reset_view()
+
+
+def _rgb(image) -> np.ndarray:
+    from poseexplorer.gui.views.pose_crop import qimage_to_array
+
+    return qimage_to_array(image)

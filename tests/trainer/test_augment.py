@@ -1,0 +1,95 @@
+"""Training-pair augmentation: cameras, bone changes, hip placement, jitter, dropout."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from poseexplorer.core.camera import project_normalised_3d, view_rotation
+from poseexplorer.core.normalize import normalize_2d, normalize_3d
+from poseexplorer.core.skeleton import H36M17_BONES
+from trainer.augment import (
+    Augmentation, camera_rotations, make_pairs, make_view, move_hips, perturb_bones, visibility_mask, with_nose,
+)
+from tests.trainer.synthetic_motion import REST
+
+
+def poses(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (REST[None] + rng.normal(0, 0.05, (n, 17, 3))).astype(np.float32)
+
+
+def bone_lengths(xyz: np.ndarray) -> np.ndarray:
+    return np.stack([np.linalg.norm(xyz[:, c] - xyz[:, p], axis=-1) for p, c in H36M17_BONES], 1)
+
+
+def test_clean_view_is_the_plain_projection():
+    xyz = normalize_3d(poses(20)).astype(np.float64)
+    aug = Augmentation(visibility_input=False)
+    inputs, rot = make_view(xyz, np.random.default_rng(1), aug)
+    expected = normalize_2d(project_normalised_3d(xyz, rot)).reshape(20, 26)
+    np.testing.assert_allclose(inputs, expected, atol=1e-5)
+
+
+def test_pairs_are_two_independent_views_of_one_pose():
+    aug = Augmentation()
+    batch = make_pairs(poses(16), np.random.default_rng(0), aug)
+    assert batch.anchor.shape == batch.positive.shape == (16, 39)
+    assert batch.xyz.shape == (16, 17, 3)
+    assert not np.allclose(batch.anchor, batch.positive)
+    assert not np.allclose(batch.anchor_rot, batch.positive_rot)
+    np.testing.assert_allclose(batch.xyz, normalize_3d(poses(16)), atol=1e-6)  # labels untouched
+
+
+def test_perturb_bones_scales_each_bone_within_bounds():
+    xyz = normalize_3d(poses(50)).astype(np.float64)
+    rng = np.random.default_rng(0)
+    np.testing.assert_allclose(perturb_bones(xyz, rng, 0.0, 0.0), xyz, atol=1e-12)
+    ratio = bone_lengths(perturb_bones(xyz, rng, 0.1, 0.1)) / bone_lengths(xyz)
+    assert ratio.min() >= 0.9 * 0.9 - 1e-9 and ratio.max() <= 1.1 * 1.1 + 1e-9
+    assert ratio.std() > 0.01
+    # directions are kept: every bone stays parallel to the original
+    out = perturb_bones(xyz, rng, 0.1, 0.1)
+    for p, c in H36M17_BONES:
+        u = out[:, c] - out[:, p]
+        v = xyz[:, c] - xyz[:, p]
+        cos = (u * v).sum(-1) / np.linalg.norm(u, axis=-1) / np.linalg.norm(v, axis=-1)
+        np.testing.assert_allclose(cos, 1.0, atol=1e-9)
+
+
+def test_move_hips_widens_and_lifts_only_the_hips():
+    xyz = normalize_3d(poses(30)).astype(np.float64)
+    rng = np.random.default_rng(0)
+    np.testing.assert_allclose(move_hips(xyz, rng, 0.0), xyz)
+    moved = move_hips(xyz, rng, 1.0)
+    others = [j for j in range(17) if j not in (11, 12)]
+    np.testing.assert_allclose(moved[:, others], xyz[:, others])
+    width = np.linalg.norm(moved[:, 11] - moved[:, 12], axis=-1) / np.linalg.norm(xyz[:, 11] - xyz[:, 12], axis=-1)
+    assert np.all(width >= 1.0 - 1e-9) and width.max() > 1.1
+    assert np.all(moved[:, 11:13, 1].mean(1) >= xyz[:, 11:13, 1].mean(1) - 0.05)
+
+
+def test_chest_views_use_four_level_cameras():
+    rots = camera_rotations(200, np.random.default_rng(0), Augmentation(chest_views=True))
+    allowed = [view_rotation(np.deg2rad(az), 0.0, 0.0) for az in (0, 90, 180, 270)]
+    for r in rots:
+        assert min(np.abs(r - a).max() for a in allowed) < 1e-9
+    seen = {int(np.argmin([np.abs(r - a).max() for a in allowed])) for r in rots}
+    assert seen == {0, 1, 2, 3}
+
+
+def test_visibility_mask_rates_and_legs_out():
+    vis = visibility_mask(20000, np.random.default_rng(0), 0.1, 0.0)
+    assert vis.mean() == pytest.approx(0.9, abs=0.01)
+    legs = visibility_mask(2000, np.random.default_rng(0), 0.0, 1.0)
+    assert not legs[:, 11:13].any()                     # ankles always out
+    assert legs[:, :7].all()                            # the upper body stays
+    assert 0.3 < (~legs[:, 9]).mean() < 0.7            # knees out about half the time
+
+
+def test_with_nose_replaces_only_the_head_joint():
+    xyz = poses(5)
+    nose = xyz[:, 1] + np.array([0.0, -0.1, 0.1], np.float32)
+    out = with_nose(xyz, nose)
+    norm = normalize_3d(xyz)
+    np.testing.assert_allclose(np.delete(out, 1, axis=1), np.delete(norm, 1, axis=1), atol=1e-5)
+    assert not np.allclose(out[:, 1], norm[:, 1])
