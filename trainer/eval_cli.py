@@ -31,6 +31,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
 
 
+def _command(args: argparse.Namespace) -> str:
+    """The command line that reproduces this run, from the parsed options."""
+    parts = ["poseexplorer-train", "eval"]
+    for key in ("model", "variants", "data", "val_set", "seq_set", "out", "cache", "max_frames", "footage_frames",
+                "sections"):
+        value = getattr(args, key)
+        if value is not None:
+            parts += ["--" + key.replace("_", "-"), str(value)]
+    if args.seed:
+        parts += ["--seed", str(args.seed)]
+    if args.quick:
+        parts.append("--quick")
+    return " ".join(shlex.quote(p) for p in parts)
+
+
 def run(args: argparse.Namespace) -> int:
     from poseexplorer.embed.model import default_model_path
     from poseexplorer.jobs import TqdmProgress
@@ -47,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
                          cache=args.cache or args.out.resolve().parent / ".eval-cache", quick=args.quick,
                          seed=args.seed, max_frames=args.max_frames, footage_frames=args.footage_frames,
                          sections=tuple(args.sections.split(",")) if args.sections else SECTIONS,
-                         command="poseexplorer-train " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+                         command=_command(args))
         bar = TqdmProgress(desc="eval")
         try:
             path = run_evaluation(cfg, bar)

@@ -21,7 +21,7 @@ from poseexplorer.jobs import never_cancel, no_progress
 from .augment import Augmentation, camera_frame_3d, make_pairs
 from .config import TrainConfig
 from .ema import EmaWeights
-from .losses import LossParts, lift_loss, prvipe_loss
+from .losses import LossParts, far_from_matrix, lift_loss, prvipe_loss
 
 class TrainingError(RuntimeError):
     """The run stopped: NaN or exploding loss, bad data. The message says what to do."""
@@ -106,7 +106,8 @@ class Trainer:
         nose = None if self.nose is None else self.nose[idx]
         return make_pairs(self.poses[idx], self.rng, self.aug, nose)
 
-    def loss(self, pairs, fast: bool = True) -> LossParts:
+    def loss(self, pairs, fast: bool = True, full_npmpjpe: bool = False) -> LossParts:
+        """The batch loss; fast=False and full_npmpjpe=True give the obvious reference (benchmarks, tests)."""
         cfg, b = self.cfg, self.cfg.batch_size
         x = torch.from_numpy(np.concatenate([pairs.anchor, pairs.positive]))
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
@@ -122,15 +123,18 @@ class Trainer:
         def far(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
             return procrustes_mpjpe(xyz[rows], xyz[cols]) >= MATCH_THRESHOLD
 
+        if full_npmpjpe:
+            far = far_from_matrix(procrustes_mpjpe(xyz[:, None], xyz[None]), MATCH_THRESHOLD)
+
         half = (lambda t: (None, None) if t is None else (t[:b], t[b:]))
         (sa, sp), (la, lp) = half(std), half(log_std)
         return prvipe_loss(mean[:b], sa, mean[b:], sp, eps[0], eps[1], self.scale.a, self.scale.b, far, fast=fast,
                            ratio=cfg.margin_ratio, positive_weight=cfg.positive_weight,
                            prior_weight=cfg.prior_weight, log_std_a=la, log_std_p=lp)
 
-    def train_step(self) -> LossParts:
+    def train_step(self, fast: bool = True, full_npmpjpe: bool = False) -> LossParts:
         self.net.train()
-        parts = self.loss(self.batch())
+        parts = self.loss(self.batch(), fast, full_npmpjpe)
         value = float(parts.total.detach())
         if not math.isfinite(value) or value > self.cfg.max_loss:
             raise TrainingError(f"loss became {value} at step {self.step + 1}: training diverged. The last good "

@@ -79,7 +79,8 @@ def _overlay_fn(overlay) -> OverlayFn | None:
     raise ValueError("overlay must be None, a callable(side, frame, rgb) or a pair of (T, 13, 2) skeleton arrays")
 
 
-def _fit_height(rgb: np.ndarray, height: int) -> np.ndarray:
+def fit_height(rgb: np.ndarray, height: int) -> np.ndarray:
+    """rgb scaled to `height` rows, aspect kept (area filter when shrinking)."""
     import cv2
 
     h, w = rgb.shape[:2]
@@ -87,6 +88,9 @@ def _fit_height(rgb: np.ndarray, height: int) -> np.ndarray:
         return rgb
     width = max(1, round(w * height / h))
     return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA if h > height else cv2.INTER_LINEAR)
+
+
+_fit_height = fit_height  # the name poseexplorer.align.sync_export imports
 
 
 def _layout(reader_a: FrameReader, reader_b: FrameReader, height: int | None) -> tuple[int, int, int]:
@@ -100,7 +104,7 @@ def _layout(reader_a: FrameReader, reader_b: FrameReader, height: int | None) ->
 
 def _compose(left: np.ndarray, right: np.ndarray, h: int, w_a: int, w_b: int) -> np.ndarray:
     frame = np.zeros((h, w_a + w_b, 3), np.uint8)
-    left, right = _fit_height(left, h), _fit_height(right, h)
+    left, right = fit_height(left, h), fit_height(right, h)
     frame[:, :min(w_a, left.shape[1])] = left[:, :w_a]
     frame[:, w_a:w_a + min(w_b, right.shape[1])] = right[:, :w_b]
     return frame

@@ -6,7 +6,7 @@ are kept and reused) and aligns the followers to the first source. Nothing here 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -93,8 +93,11 @@ def index_video(library_path: str, path: str, model, progress: Progress, cancel:
 
 
 def make_sync_job(sources: list[Source], model: Callable[[], object] | object, library_path: str,
-                  band: int | None = None) -> Job:
-    """A job that syncs sources[1:] to sources[0]. `model` is a model or a zero-argument loader of one."""
+                  band: int | None = None, mirror: bool = True) -> Job:
+    """A job that syncs sources[1:] to sources[0]. `model` is a model or a zero-argument loader of one.
+
+    mirror: also try each follower's left/right-flipped poses and keep the better match.
+    """
     if len(sources) < 2:
         raise ValueError("syncing needs at least two videos: a reference and one follower")
 
@@ -104,11 +107,28 @@ def make_sync_job(sources: list[Source], model: Callable[[], object] | object, l
         for i, src in enumerate(sources):
             if cancel():
                 raise Cancelled()
-            seqs.append(_resolve(src, mdl, library_path, _scaled(progress, i, len(sources) + 1), cancel))
-        return sync_to_reference(seqs[0], seqs[1:], mdl, band,
-                                 _scaled(progress, len(sources), len(sources) + 1), cancel)
+            seq = _resolve(src, mdl, library_path, _scaled(progress, i, len(sources) + 1), cancel)
+            seqs.append(seq if mirror else replace(seq, mirrored=None))
+        result = sync_to_reference(seqs[0], seqs[1:], mdl, band,
+                                   _scaled(progress, len(sources), len(sources) + 1), cancel)
+        if library_path:
+            save_sync_pairs(library_path, result)
+        return result
 
     return job
+
+
+def save_sync_pairs(library_path: str, result: SyncResult) -> list[int]:
+    """Keep the found sync of every (reference, follower) pair that is in the library (user data there)."""
+    ref_id = result.reference.media_id
+    pairs = [(f.media_id, f.sync_map) for f in result.followers if f.media_id is not None]
+    if ref_id is None or not pairs:
+        return []
+    from ..library import Library
+
+    with Library.open(library_path) as lib:
+        return [lib.save_sync_pair(ref_id, media_id, np.stack([np.arange(len(sync)), sync], axis=1),
+                                   name="sync panel") for media_id, sync in pairs]
 
 
 def _resolve(src: Source, model, library_path: str, progress: Progress, cancel: CancelCheck) -> PoseSequence:

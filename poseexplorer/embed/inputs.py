@@ -2,9 +2,9 @@
 
 With every keypoint visible this is exactly `core.normalize_2d` (hip midpoint, largest torso distance,
 times 0.5). Masked keypoints (score below the model's threshold, or NaN) are left out: the centre falls
-back to the one visible hip, then the shoulders, then the visible points; the scale to the largest
-distance among the visible torso points, then among all visible points (times 0.5, roughly the torso's
-share of the body). Masked coordinates are set to 0 and the mask goes to the network as extra inputs,
+back to the one visible hip, then the shoulders, then the visible points; the scale (when a torso point
+is missing) to the larger of the visible torso distances and a quarter of the largest visible distance.
+Coordinates are clipped to +-4 (degenerate views, e.g. a torso seen edge-on from above). Masked coordinates are set to 0 and the mask goes to the network as extra inputs,
 as in the occlusion-robust Pr-VIPE follow-up, so it learns what each fallback means. Training uses this
 same function on its augmented views, so inference sees what training saw.
 """
@@ -15,6 +15,10 @@ import numpy as np
 from ..core.skeleton import COCO13_TORSO
 
 _EPS = 1e-6
+#: Share of the largest visible distance used as the scale when torso points are missing.
+BODY_SHARE = 0.25
+#: Normalised coordinates are clipped to +-LIMIT (a degenerate view must not produce huge inputs).
+LIMIT = 4.0
 _HIPS = (7, 8)
 _SHOULDERS = (1, 2)
 
@@ -56,11 +60,14 @@ def _max_pair_distance(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
 
 
 def masked_scale(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
-    """Largest visible torso distance, else 0.5 x the largest visible distance, else 1. -> (N,)."""
+    """The torso scale when all 4 torso points are visible (exactly core.normalize_2d); otherwise the
+    larger of the visible torso distances and BODY_SHARE x the largest visible distance (two overlapping
+    hips seen side-on must not blow the pose up); 1 when nothing is visible. -> (N,)."""
     torso = list(COCO13_TORSO)
     scale = _max_pair_distance(xy[:, torso], vis[:, torso])
-    body = 0.5 * _max_pair_distance(xy, vis)
-    scale = np.where(scale > _EPS, scale, body)
+    body = BODY_SHARE * _max_pair_distance(xy, vis)
+    full = vis[:, torso].all(1)
+    scale = np.where(full, scale, np.maximum(scale, body))
     return np.where(scale > _EPS, scale, 1.0)
 
 
@@ -74,7 +81,7 @@ def normalize_masked(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
         raise ValueError(f"keypoints must have shape (N, 13, 2), got {xy.shape}")
     centre = masked_centre(xy, vis)
     scale = masked_scale(xy, vis)
-    out = (xy - centre[:, None, :]) / scale[:, None, None] * 0.5
+    out = np.clip((xy - centre[:, None, :]) / scale[:, None, None] * 0.5, -LIMIT, LIMIT)
     return np.where(vis[..., None], out, 0.0).astype(np.float32)
 
 

@@ -81,8 +81,8 @@ class PoseModel:
     def embed(self, xy: np.ndarray, scores: np.ndarray | None = None, batch_size: int = 8192) -> Embedding:
         """Embed COCO-13 image keypoints (x right, y down, any scale); scores below the threshold are masked."""
         mean, std = self._raw(xy, scores, batch_size)
-        if std is None:
-            std = np.full_like(mean, POINT_STDDEV)
+        # a point model reports a tiny constant; a Pr-VIPE stddev that underflowed is floored likewise
+        std = np.full_like(mean, POINT_STDDEV) if std is None else np.maximum(std, POINT_STDDEV)
         return Embedding(mean.astype(np.float32), std.astype(np.float32))
 
     def lift(self, xy: np.ndarray, scores: np.ndarray | None = None, batch_size: int = 8192) -> np.ndarray:

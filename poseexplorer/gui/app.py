@@ -9,9 +9,9 @@ def create_app(argv: list[str] | None = None):
     """The QApplication (created once), with the application's names set for QSettings."""
     from PySide6.QtWidgets import QApplication
 
-    from .pyside_fixes import protect_true_from_emit_leak
+    from .pyside_fixes import prepare_qt
 
-    protect_true_from_emit_leak()
+    prepare_qt()
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setOrganizationName("PoseExplorer")
     app.setApplicationName("Pose Explorer")

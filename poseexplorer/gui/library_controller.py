@@ -5,6 +5,7 @@ written to AppState. It owns no widgets except the import rows it asks the Libra
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -31,6 +32,7 @@ class LibraryController(QObject):
         self.model_error = ""
         self._model_loading = False
         self._reload_after_model = False
+        self._status_at = 0.0
         panel.removeRequested.connect(self.remove_media)
         panel.clearErrorsRequested.connect(self.clear_errors)
 
@@ -88,8 +90,14 @@ class LibraryController(QObject):
             self._reload_after_model = True
         job = library_jobs.snapshot_job(self.state.library_path, self.state.model)
         self.runner.run(job, "load library", key="snapshot", on_done=self._snapshot_loaded,
-                        on_progress=lambda d, t, m: self.state.statusMessage.emit(f"{m} {d}/{t}" if t else m),
+                        on_progress=self._snapshot_progress,
                         on_failed=lambda msg, details: self.state.statusMessage.emit(f"library: {msg}"))
+
+    def _snapshot_progress(self, done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if now - self._status_at >= 0.25 or done >= total:   # at most 4 status updates a second
+            self._status_at = now
+            self.state.statusMessage.emit(f"{message} {done}/{total}" if total else message)
 
     def _snapshot_loaded(self, snapshot) -> None:
         self.state.set_snapshot(snapshot)

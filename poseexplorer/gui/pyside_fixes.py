@@ -1,4 +1,8 @@
-"""Work-arounds for bugs of the pinned Qt binding, applied once at start-up (and by the GUI tests).
+"""Qt set-up that must happen before the QApplication exists, and work-arounds for bugs of the pinned
+Qt binding; applied once at start-up (and by the GUI tests' conftest).
+
+OpenGL: every 3D view (pyqtgraph caches compiled shader programs process-wide) must share one GL context
+group, or a second view fails with "GLError: invalid value, glUseProgram"; hence AA_ShareOpenGLContexts.
 
 PySide6 6.12.0 on CPython 3.11: `SignalInstance.emit()` returns `True` without taking a reference, so
 every emit whose result is dropped (all of them: Qt's, pyqtgraph's, ours, in any thread) lowers True's
@@ -46,3 +50,12 @@ def protect_true_from_emit_leak() -> bool:
     refcnt.value += _PADDING
     _applied = True
     return True
+
+
+def prepare_qt() -> None:
+    """Everything to do before QApplication(): shared GL contexts and the emit refcount padding."""
+    from PySide6.QtCore import QCoreApplication, Qt
+
+    if QCoreApplication.instance() is None:
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    protect_true_from_emit_leak()

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QMenu, QMessageBox, QProgressBar, QPushButton,
-    QSplitter, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QMenu, QMessageBox, QProgressBar,
+    QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..align.sync_export import make_export_job
@@ -83,6 +83,10 @@ class SyncPanel(QWidget):
         self.sync_button = QPushButton("Sync")
         self.sync_button.setToolTip("Detect poses where needed, then align every video to the reference")
         self.sync_button.clicked.connect(self.start_sync)
+        self.mirror_search = QCheckBox("Try mirrored")
+        self.mirror_search.setChecked(True)
+        self.mirror_search.setToolTip("Also match each follower's left/right-flipped poses (a mirror, a selfie "
+                                      "camera, or the same move done with the other side) and keep the better")
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.progress.setMaximumWidth(260)
@@ -91,7 +95,7 @@ class SyncPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.export_button = QPushButton("Export synced video…")
         self.export_button.clicked.connect(self._choose_export)
-        for w in (self.add_button, self.library_button, self.clear_button, self.sync_button):
+        for w in (self.add_button, self.library_button, self.clear_button, self.mirror_search, self.sync_button):
             row.addWidget(w)
         row.addWidget(self.progress, 1)
         row.addWidget(self.cancel_button)
@@ -212,7 +216,8 @@ class SyncPanel(QWidget):
             from ..library import default_library_path
 
             self._library_path = str(default_library_path())
-        job = make_sync_job(list(self._sources), self._model_source(), self.library_path() or "")
+        job = make_sync_job(list(self._sources), self._model_source(), self.library_path() or "",
+                            mirror=self.mirror_search.isChecked())
         self._run(job, "sync", self._on_synced)
 
     def _on_synced(self, result: SyncResult) -> None:
@@ -277,7 +282,9 @@ class SyncPanel(QWidget):
 
     # --- worker plumbing ------------------------------------------------------------------------
     def _run(self, job, name: str, on_done) -> None:
-        self._worker = JobWorker(job, name, self)
+        # no Qt parent: the panel drops its reference when the job is over (deleteLater on a finished
+        # worker crashed in tests with two panels; Python's garbage collector frees it safely instead)
+        self._worker = JobWorker(job, name)
         self._worker.progress.connect(self._on_progress)
         self._worker.finished.connect(on_done)
         self._worker.failed.connect(lambda msg, _details: self._warn(f"{name.capitalize()} failed: {msg}"))
@@ -299,7 +306,6 @@ class SyncPanel(QWidget):
         worker, self._worker = self._worker, None
         if worker is not None:
             worker.wait()
-            worker.deleteLater()
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
         self._update_buttons()

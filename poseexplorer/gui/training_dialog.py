@@ -141,7 +141,7 @@ class TrainingDialog(QDialog):
                           "continue it, or choose another run name.")
             return
         self.status.setText("Checking the settings…")
-        self._checker = JobWorker(lambda progress, cancel: check_settings(cfg), "check settings", self)
+        self._checker = JobWorker(lambda progress, cancel: check_settings(cfg), "check settings")
         self._checker.finished.connect(lambda problems: self._checked(cfg, resume, problems))
         self._checker.failed.connect(lambda msg, _d: self._problem(f"Checking the settings failed: {msg}"))
         self._checker.done.connect(self._checker_done)
@@ -151,8 +151,7 @@ class TrainingDialog(QDialog):
     def _checker_done(self) -> None:
         worker, self._checker = self._checker, None
         if worker is not None:
-            worker.wait()
-            worker.deleteLater()
+            worker.wait()  # no Qt parent: dropped here and freed by Python (see sync_panel._run)
         self._update_buttons()
 
     def _checked(self, cfg, resume: bool, problems: list[str]) -> None:
@@ -288,7 +287,7 @@ class TrainingDialog(QDialog):
                     lib.ensure_embeddings(model, progress, cancel)
             return model
 
-        self._loader = JobWorker(job, "use model", self)
+        self._loader = JobWorker(job, "use model")
         self._loader.finished.connect(lambda model: state.set_model(model, path))
         self._loader.failed.connect(lambda msg, _d: self._problem(f"The model could not be used: {msg}"))
         self.status.setText(f"Loading {Path(path).name} and re-embedding the library…")

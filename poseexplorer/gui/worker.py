@@ -4,6 +4,7 @@ Workers never touch widgets: they only emit signals, which Qt delivers in the GU
 """
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 from typing import Any
@@ -26,9 +27,10 @@ class JobWorker(QObject):
     cancelled = Signal()
     done = Signal()
 
-    def __init__(self, job: Job, name: str = "job", parent: QObject | None = None) -> None:
+    def __init__(self, job: Job, name: str = "job", parent: QObject | None = None, nice: int = 10) -> None:
         super().__init__(parent)
         self.name = name
+        self.nice = nice
         self._job = job
         self._cancel = threading.Event()
         self._thread = _JobThread(self)
@@ -49,6 +51,7 @@ class JobWorker(QObject):
         return self._thread.wait(ms)
 
     def _run(self) -> None:
+        _lower_thread_priority(self.nice)
         try:
             result: Any = self._job(self._emit_progress, self._cancel.is_set)
         except Cancelled:
@@ -66,6 +69,17 @@ class JobWorker(QObject):
 
     def _emit_progress(self, done: int, total: int, message: str = "") -> None:
         self.progress.emit(int(done), int(total), str(message))
+
+
+def _lower_thread_priority(nice: int) -> None:
+    """Run background work below the GUI thread's priority (Linux: per thread). Processes and threads the
+    job starts (detection workers, torch's pool) inherit it, so on a busy machine the window stays responsive."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except OSError:  # not permitted here: run at normal priority
+        pass
 
 
 class _JobThread(QThread):

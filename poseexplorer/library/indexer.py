@@ -290,7 +290,8 @@ def _context():
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["poseexplorer.library.detect_worker", "poseexplorer.io.video"])
+        # imported once in the fork server instead of in every worker (mediapipe takes seconds to import)
+        ctx.set_forkserver_preload(["poseexplorer.library.detect_worker", "poseexplorer.io.video", "mediapipe"])
     return ctx
 
 

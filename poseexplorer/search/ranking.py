@@ -58,13 +58,33 @@ def rank_exhaustive(zq, mean, stddev, eps_index, rows, k, a, b) -> Ranked:
 
 
 def _projection_bound(mq, u, mean, stddev, rho_q, rho, eps_index) -> np.ndarray:
-    """A lower bound on every sample distance between the query and each given pose. -> (n,)."""
+    """A lower bound on every sample distance between the query and each given pose. -> (n,) float32.
+
+    With Delta = mu_q - mu_j and n = Delta / |Delta|: d_kl >= (Delta + u_k - v_jl) . n
+    = |Delta| + (u_k . Delta - v_jl . Delta) / |Delta|, where v_jl . Delta = eps_l . (stddev_j * Delta).
+    """
     delta = mq[None] - mean  # (n, D)
     norm = np.sqrt(np.einsum("ij,ij->i", delta, delta))
-    unit = delta / np.maximum(norm, 1e-12)[:, None]
-    lo_q = (unit @ u.T).min(1)  # min_k u_k . n
-    hi_j = ((stddev * unit) @ eps_index.T).max(1)  # max_l v_jl . n
-    return np.maximum(norm + lo_q - hi_j, norm - rho_q - rho)
+    spread = (delta @ u.T).min(1)  # min_k u_k . Delta
+    delta *= stddev
+    spread -= (delta @ eps_index.T).max(1)  # - max_l v_jl . Delta
+    spread /= np.maximum(norm, 1e-12)
+    spread += norm
+    return np.maximum(spread, norm - rho_q - rho)
+
+
+def _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, rows, reach, chunk=65536):
+    """The rows whose projection bound reaches `reach`, with their bounds (chunked for the cache)."""
+    keep, bounds = [], []
+    for s in range(0, len(rows), chunk):
+        r = rows[s:s + chunk]
+        lb = _projection_bound(mq, u, mean[r], stddev[r], rho_q, rho[r], eps_index)
+        ok = lb <= reach
+        keep.append(r[ok])
+        bounds.append(lb[ok])
+    if not keep:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return np.concatenate(keep), np.concatenate(bounds)
 
 
 def rank_fast(zq, mq, mean, stddev, sqnorm, rho, eps_index, allowed, k, a, b, max_candidates) -> Ranked:
@@ -86,9 +106,7 @@ def rank_fast(zq, mq, mean, stddev, sqnorm, rho, eps_index, allowed, k, a, b, ma
     dm[first] = np.inf  # already scored
     cand = np.flatnonzero((dm - rho <= reach + rho_q) & np.isfinite(dm))
     # stage 2: the projection bound on the survivors
-    lb = _projection_bound(mq, u, mean[cand], stddev[cand], rho_q, rho[cand], eps_index)
-    keep = lb <= reach
-    cand, lb = cand[keep], lb[keep]
+    cand, lb = _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, cand, reach)
     certified = len(cand) <= max_candidates
     if not certified:
         cand = cand[np.argpartition(lb, max_candidates - 1)[:max_candidates]]

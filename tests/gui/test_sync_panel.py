@@ -108,13 +108,50 @@ def test_export_writes_synced_frames(synced_panel, qtbot, tmp_path):
             assert read_code(rgb[:, w_a + w_b:]) == max(0, table[i, 2] - 2)  # the nudge is exported
 
 
+def test_mirror_search_finds_a_left_right_flipped_follower(qtbot, tmp_path):
+    """A follower whose poses match only when flipped: found with "Try mirrored", shown flipped."""
+    from dataclasses import replace
+
+    from poseexplorer.core.poses import Embedding
+
+    from .sync_media import motion
+
+    fps, n, size, params = FOLLOWERS[0]
+    path_a = write_coded_video(tmp_path / "a.avi", N_A, FPS_A, SIZE_A)
+    path_b = write_coded_video(tmp_path / "b.avi", n, fps, size)
+    warped = coded_sequence(path_b, "b.avi", warp(np.arange(n) / fps, *params), fps)
+    unrelated = motion(np.arange(n) / fps, seed=11)
+    follower = replace(warped, embedding=Embedding(unrelated, np.full_like(unrelated, 0.05)), mirrored=warped.embedding)
+    results = {}
+    for on in (True, False):
+        panel = SyncPanel(model=MatchParams(2.0, 1.0))
+        qtbot.addWidget(panel)
+        panel.add_sequence(coded_sequence(path_a, "a.avi", np.arange(N_A) / FPS_A, FPS_A))
+        panel.add_sequence(follower)
+        panel.mirror_search.setChecked(on)
+        with qtbot.waitSignal(panel.synced, timeout=20000):
+            panel.start_sync()
+        qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
+        results[on] = panel
+    assert results[True].result().followers[0].mirrored
+    assert results[True].players.views()[1].is_flipped()
+    assert not results[False].result().followers[0].mirrored
+    assert not results[False].players.views()[1].is_flipped()
+    errors = []
+    for i in range(N_A):
+        if params[0] <= i / FPS_A <= warp(np.array([(n - 1) / fps]), *params)[0]:
+            j = results[True].result().followers[0].sync_map[i]
+            errors.append(abs(warp(np.array([j / fps]), *params)[0] - i / FPS_A))
+    assert np.median(errors) <= 1.0 / fps
+
+
 # --- real footage: two camera views of one person, one of them re-timed with a known warp --------------
 
 REAL_FPS_B = 30.0
 REAL_WARP = (0.12, 0.8, 0.04, 1.1)  # source seconds shown at B's time u (start, rate, wobble, period)
 
 
-def _write_views(shared_data, tmp_path):
+def _write_views(shared_data, tmp_path, cam_b: str = "cam02"):
     """cam01 as it is (60 fps, scaled down); cam02 re-timed by dropping/duplicating frames (30 fps, another
     size). Returns (path A, path B, source frame (60 fps) shown in each B frame)."""
     import cv2
@@ -122,11 +159,11 @@ def _write_views(shared_data, tmp_path):
     from poseexplorer.io import open_media
 
     root = shared_data / "media" / "pose2sim_4views"
-    with open_media(root / "cam01.mp4") as a, open_media(root / "cam02.mp4") as b:
+    with open_media(root / "cam01.mp4") as a, open_media(root / f"{cam_b}.mp4") as b:
         n_src = min(len(a), len(b))
         n_b = int(((n_src - 1) / a.fps - REAL_WARP[0] - REAL_WARP[2]) / REAL_WARP[1] * REAL_FPS_B)
         source = np.rint(warp(np.arange(n_b) / REAL_FPS_B, *REAL_WARP) * b.fps).astype(int)
-        out_a, out_b = tmp_path / "cam01_small.avi", tmp_path / "cam02_warped.avi"
+        out_a, out_b = tmp_path / "cam01_small.avi", tmp_path / f"{cam_b}_warped.avi"
         wa = cv2.VideoWriter(str(out_a), cv2.VideoWriter_fourcc(*"MJPG"), a.fps, (270, 480))
         for i in range(n_src):
             wa.write(cv2.cvtColor(cv2.resize(a.read(i), (270, 480), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR))
@@ -136,6 +173,52 @@ def _write_views(shared_data, tmp_path):
             wb.write(cv2.cvtColor(cv2.resize(b.read(int(s)), (360, 640), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR))
         wb.release()
     return out_a, out_b, source
+
+
+class KeypointModel:
+    """The 2D-keypoint baseline as a stand-in model: the normalised 13 points are the embedding (no
+    view invariance, so it only matches footage of the same camera)."""
+
+    a, b = 2.0, 1.0
+
+    def embed(self, xy, scores=None):
+        from poseexplorer.core.normalize import normalize_2d
+        from poseexplorer.core.poses import Embedding
+
+        mean = normalize_2d(np.asarray(xy, np.float32)).reshape(len(xy), 26) * 4.0
+        return Embedding(mean, np.full_like(mean, 0.05))
+
+
+def _real_errors(panel, source) -> np.ndarray:
+    """|source frame shown with reference frame i - i| in 60 fps frames, where B covers frame i."""
+    sync = panel.result().followers[0].sync_map
+    return np.array([abs(source[sync[i]] - i) for i in range(len(sync)) if source[0] <= i <= source[-1]])
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_real_footage_is_detected_indexed_and_synced(qtbot, tmp_path, shared_data):
+    """Dropped videos that are not in the library yet are detected (MediaPipe) and indexed into it, then
+    synced; the sync is kept in the library. Same camera re-timed, so a 2D-keypoint model suffices."""
+    from poseexplorer.library import Library
+
+    path_a, path_b, source = _write_views(shared_data, tmp_path, cam_b="cam01")
+    library = tmp_path / "lib.sqlite"
+    panel = SyncPanel(library_path=str(library), model=KeypointModel())
+    qtbot.addWidget(panel)
+    panel.add_video(str(path_a))
+    panel.add_video(str(path_b))
+    with qtbot.waitSignal(panel.synced, timeout=180000):
+        panel.start_sync()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
+    errors = _real_errors(panel, source)
+    assert len(errors) > 60 and np.median(errors) <= 1 and np.mean(errors <= 3) >= 0.9, errors
+    with Library.open(library) as lib:
+        media = {m.name: m for m in lib.media()}
+        assert media[path_a.name].n_poses > 80 and media[path_b.name].status == "done"
+        pairs = lib.sync_pairs()
+    assert len(pairs) == 1 and pairs[0].media_a == media[path_a.name].id
+    assert np.array_equal(pairs[0].path[:, 1], panel.result().followers[0].sync_map)
 
 
 @pytest.mark.slow
@@ -155,9 +238,6 @@ def test_real_views_with_a_known_warp_are_synced(qtbot, tmp_path, shared_data):
     with qtbot.waitSignal(panel.synced, timeout=120000):
         panel.start_sync()
     qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
-    follower = panel.result().followers[0]
-    assert not follower.mirrored
-    covered = [i for i in range(panel.result().reference.n_frames) if source[0] <= i <= source[-1]]
-    errors = np.array([abs(source[follower.sync_map[i]] - i) for i in covered])  # in 60 fps frames
-    assert len(covered) > 60
-    assert np.median(errors) <= 3 and np.mean(errors <= 6) >= 0.8, errors
+    assert not panel.result().followers[0].mirrored
+    errors = _real_errors(panel, source)
+    assert len(errors) > 60 and np.median(errors) <= 3 and np.mean(errors <= 6) >= 0.8, errors

@@ -152,3 +152,18 @@ def test_cli_reports_a_corrupt_library_without_touching_it(tmp_path, capsys):
     assert main(["index", str(tmp_path), "--library", str(lib_path), "--no-embed"]) == 2
     assert "not a Pose Explorer library" in capsys.readouterr().err
     assert lib_path.read_bytes() == b"precious data" * 10
+
+
+def test_subcommands_parse_with_the_top_level_options():
+    from poseexplorer.cli import _names_subcommand, build_parser, parser_for
+
+    for argv in (["--library", "L.sqlite", "index", "a.mp4", "b dir"], ["index", "a.mp4", "b dir", "--library", "L.sqlite"]):
+        assert _names_subcommand(argv)
+        args = parser_for(argv).parse_args(argv)
+        assert args.command == "index" and args.paths == ["a.mp4", "b dir"] and args.library == "L.sqlite"
+        assert args.workers == 1 and args.run is not None
+    assert not _names_subcommand(["--model", "index", "video.mp4"])   # "index" is the value of --model here
+    for argv in (["clip.mp4", "my folder"], ["--library", "L.sqlite", "clip.mp4"]):
+        gui = parser_for(argv).parse_args(argv)
+        assert gui.paths[0] == "clip.mp4" and gui.command is None
+    assert build_parser().parse_args([]).command is None

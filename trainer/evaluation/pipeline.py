@@ -60,7 +60,7 @@ class EvalConfig:
 
     @property
     def frame_cap(self) -> int | None:
-        return self.max_frames if self.max_frames is not None else (24 if self.quick else None)
+        return self.max_frames if self.max_frames is not None else (16 if self.quick else None)
 
 
 @dataclass
@@ -110,6 +110,8 @@ def _write(state: EvalState) -> Path:
     data.append(f"real footage: `{cfg.data / 'media' / 'pose2sim_4views'}`")
     date = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = report.header(cfg.command, models, data, date, state.notes)
+    if state.models and state.models.models:
+        text += "\n### Training of the evaluated models\n\n" + report.training_markdown(state.models.models)
     for name in SECTIONS:
         text += f"\n## {TITLES[name]}\n\n"
         text += state.parts.get(name, report.not_run("not requested in this run" if name not in cfg.sections

@@ -86,3 +86,64 @@ def calibration_markdown(tables: dict) -> str:
     text += "\nSpearman rank correlation between P and being a true match: " + ", ".join(
         f"{k}: {v.rho:.3f}" for k, v in tables.items()) + "\n"
     return text
+
+
+def _hit1(tab, row: str, view: str) -> float | None:
+    res = tab.results.get(row, {}).get(view)
+    return None if res is None else 100.0 * res.hit_at(1)
+
+
+def _compare(tab, a: str, b: str, views: list[str], claim: str) -> str | None:
+    """One line: does row a beat row b at Hit@1 on each view? None when a row is missing."""
+    pairs = [(v, _hit1(tab, a, v), _hit1(tab, b, v)) for v in views]
+    if any(x is None or y is None for _, x, y in pairs):
+        return None
+    wins = [v for v, x, y in pairs if x > y]
+    verdict = "holds everywhere" if len(wins) == len(pairs) else "fails everywhere" if not wins else \
+        "holds on " + ", ".join(wins) + " only"
+    detail = "; ".join(f"{v}: {x:.1f} vs {y:.1f}" for v, x, y in pairs)
+    return f"- {claim}: **{verdict}** ({detail})"
+
+
+def findings_markdown(tab, views: list[str], labels: dict[str, str]) -> str:
+    """The paper's Table 1 claims checked against our Hit@1 numbers, generated from the table itself."""
+    main, short, noaug = labels["prvipe_aug"], labels["prvipe_d16"], labels["prvipe_noaug"]
+    lines = []
+    for other in ("2D keypoints (Procrustes-aligned)", labels["lift3d_aug"], labels["l2vipe_aug"]):
+        lines.append(_compare(tab, main, other, views, f"bundled Pr-VIPE beats {other}"))
+    lines.append(_compare(tab, short, labels["l2vipe_aug"], views,
+                          "Pr-VIPE beats L2-VIPE at the same short schedule"))
+    chest = [v for v in views if v.startswith("chest")]
+    every = [v for v in views if v.startswith("all")]
+    lines.append(_compare(tab, noaug, short, chest,
+                          "without augmentation Pr-VIPE does a little better on the chest (training-like) cameras"))
+    lines.append(_compare(tab, short, noaug, every,
+                          "with augmentation Pr-VIPE does better on the unseen 'all' cameras"))
+    lines.append(_compare(tab, labels["l2vipe_aug"], labels["l2vipe_noaug"], every,
+                          "the same holds for L2-VIPE on the 'all' cameras"))
+    lines.append(_compare(tab, main, labels["lift3d_aug"], every,
+                          "Pr-VIPE (16 numbers, no alignment) beats 3D lifting (51 numbers, Procrustes per pair) "
+                          "on the 'all' cameras"))
+    got = [x for x in lines if x]
+    if not got:
+        return ""
+    return ("Checks of the paper's claims (generated from the Hit@1 numbers above; a claim is skipped when a row "
+            "did not run):\n\n" + "\n".join(got) + "\n")
+
+
+def training_markdown(models: dict[str, object]) -> str:
+    """How each evaluated model was trained, from its model card."""
+    rows = []
+    for role, model in models.items():
+        card = getattr(model, "card", {}) or {}
+        cfg, tr = card.get("config", {}), card.get("training", {})
+        val = card.get("validation", {}).get("data")
+        rows.append([f"`{role}`", str(cfg.get("kind", getattr(model, "kind", "?"))),
+                     str(cfg.get("embed_dim", getattr(model, "embed_dim", "?"))),
+                     "chest views only" if cfg.get("chest_views") else "random cameras",
+                     str(tr.get("steps", "?")), str(cfg.get("batch_size", "?")),
+                     f"{tr.get('wall_time_s', float('nan')) / 60:.0f} min" if tr.get("wall_time_s") else "?",
+                     "none" if not val else f"`{val}`",
+                     f"`{tr['command']}`" if tr.get("command") else "(not recorded in the card)"])
+    return table(["model", "kind", "d", "cameras", "steps", "batch", "train time", "validation data", "command"],
+                 rows)

@@ -26,7 +26,13 @@ def run_retrieval(state, progress, cancel) -> str:
             "out of frame). Pr-VIPE ranks by the sampled matching probability (K = 20) over the 50 nearest "
             "by mean distance (the app's fast path); L2-VIPE by mean distance; 2D keypoints and 3D lifting "
             "by Procrustes error per query-index pair.\n\n")
+    limits = {v.rig: v.max_queries for v in state.views if v.max_queries and v.max_queries < len(state.eval_index)}
+    if limits:
+        text += "Queries per ordered camera pair: all frames, except " + ", ".join(
+            f"the {r} rig: a fixed random {n} per pair (the same for every row), to bound the cost"
+            for r, n in limits.items()) + ".\n\n"
     text += report.retrieval_markdown(tab, labels, len(state.eval_index), _rig_sizes())
+    text += "\n" + report.findings_markdown(tab, labels, {r: lab for r, (lab, _) in ROLES.items()})
     hit1 = {row: {v: 100 * res[v].hit_at(1) for v in labels} for row, res in tab.results.items()}
     fig = plots.hit_bars(hit1, "Cross-view Hit@1 on held-out actor mm", state.figures / "retrieval_hit1.png")
     text += "\n" + report.image(fig, state.config.out, "Hit@1 per row, rig and condition")

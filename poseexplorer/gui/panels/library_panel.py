@@ -4,6 +4,8 @@ The panel only shows things and forwards user actions; the main window's Library
 """
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
@@ -21,6 +23,7 @@ class ImportRow(QWidget):
 
     def __init__(self, title: str, on_cancel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._shown_at = 0.0
         self.label = QLabel(title)
         self.label.setWordWrap(True)
         self.bar = QProgressBar()
@@ -38,6 +41,11 @@ class ImportRow(QWidget):
         layout.addLayout(row)
 
     def set_progress(self, done: int, total: int, message: str) -> None:
+        """Shown at most 5 times a second (each repaint costs; progress may arrive per frame)."""
+        now = time.monotonic()
+        if now - self._shown_at < 0.2 and done < total:
+            return
+        self._shown_at = now
         if total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))

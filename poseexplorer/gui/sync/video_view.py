@@ -35,7 +35,7 @@ class VideoFrameView(QWidget):
         self._rgb = None if rgb is None else np.asarray(rgb)
         self._image = None if rgb is None else qimage_from_rgb(rgb)
         if self._image is not None and self._flipped:
-            self._image = self._image.mirrored(True, False)
+            self._image = _flipped(self._image)
         self._caption = caption
         self.update()
 
@@ -65,6 +65,13 @@ class VideoFrameView(QWidget):
         painter.drawText(QRectF(4, self.height() - 18, self.width() - 8, 18),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._caption)
         painter.end()
+
+
+def _flipped(image: QImage) -> QImage:
+    """The image flipped left/right (QImage.flipped from Qt 6.9, mirrored before)."""
+    if hasattr(image, "flipped"):
+        return image.flipped(Qt.Orientation.Horizontal)
+    return image.mirrored(True, False)
 
 
 def _fit(w: int, h: int, box_w: int, box_h: int) -> QRectF:

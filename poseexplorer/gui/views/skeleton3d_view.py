@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph.opengl as gl
-from PySide6.QtGui import QVector3D
+from pyqtgraph.opengl.GLViewWidget import GLViewMixin
+from PySide6.QtGui import QImage, QVector3D
+from PySide6.QtOpenGL import QOpenGLWindow
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 PRIMARY = (0.35, 0.75, 1.0, 1.0)
 SECONDARY = (1.0, 0.55, 0.2, 1.0)
@@ -27,28 +30,45 @@ def bone_segments(xyz: np.ndarray, bones: tuple[tuple[int, int], ...]) -> np.nda
     return xyz[np.asarray(pairs).reshape(-1)].astype(np.float32)
 
 
-class SkeletonView3D(gl.GLViewWidget):
-    """Two skeleton slots (the selected pose and an aligned result) over a floor grid."""
+class _GLWindow(GLViewMixin, QOpenGLWindow):
+    """pyqtgraph's 3D view as a QOpenGLWindow. Embedded with createWindowContainer it renders on its own;
+    a QOpenGLWidget instead makes Qt composite the whole main window through OpenGL on every repaint,
+    which under software GL (Xvfb, llvmpipe) cost 50-170 ms per progress update during an import."""
+
+
+class SkeletonView3D(QWidget):
+    """Two skeleton slots (the selected pose and an aligned result) over a floor grid. Orbit: drag;
+    zoom: wheel."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setBackgroundColor((25, 25, 28))
+        self.gl = _GLWindow()
+        self.gl.setBackgroundColor((25, 25, 28))
+        self.container = QWidget.createWindowContainer(self.gl, self)
+        self.container.setMinimumSize(120, 120)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.container)
         grid = gl.GLGridItem()
         grid.setSize(3, 3)
         grid.setSpacing(0.25, 0.25)
         grid.translate(0, 0, -1.0)
-        self.addItem(grid)
+        self.gl.addItem(grid)
         self._lines = [gl.GLLinePlotItem(mode="lines", width=3, antialias=True, color=c)
                        for c in (PRIMARY, SECONDARY)]
         self._dots = [gl.GLScatterPlotItem(size=8, color=c) for c in (PRIMARY, SECONDARY)]
         for item in self._lines + self._dots:
             item.setVisible(False)
-            self.addItem(item)
+            self.gl.addItem(item)
         self.shown = [False, False]
         self.reset_view()
 
     def reset_view(self) -> None:
-        self.setCameraPosition(pos=QVector3D(0, 0, 0), distance=3.2, elevation=12, azimuth=-90)
+        self.gl.setCameraPosition(pos=QVector3D(0, 0, 0), distance=3.2, elevation=12, azimuth=-90)
+
+    def grab_image(self) -> QImage:
+        """The rendered 3D view (a widget grab does not include the embedded GL window)."""
+        return self.gl.grabFramebuffer()
 
     def set_skeleton(self, slot: int, xyz: np.ndarray | None, bones: tuple[tuple[int, int], ...] = (),
                      offset: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> None:

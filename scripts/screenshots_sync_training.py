@@ -1,0 +1,109 @@
+"""Screenshots of the sync panel and the training dialog, from real runs (issue 8). Run under Xvfb:
+
+    xvfb-run -a -s "-screen 0 1920x1080x24" env QT_QPA_PLATFORM=xcb \
+        .venv/bin/python scripts/screenshots_sync_training.py sync [--model FILE] [--out docs/screenshots]
+    ... scripts/screenshots_sync_training.py training [--out docs/screenshots]
+
+sync: two real views of ../shared (pose2sim cam01, and cam02 re-timed with a known warp, at another fps and
+size) are detected, embedded and aligned by the panel, then shown at one instant. training: a short run on
+generated 3D poses from the dialog, to the end, then exported.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _wait(app, condition, timeout_s: float = 900) -> None:
+    end = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > end:
+            raise TimeoutError("timed out")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def shot_sync(app, out: Path, model_path: str | None) -> None:
+    import numpy as np
+
+    from poseexplorer.embed.model import load_model
+    from poseexplorer.gui.sync_panel import SyncPanel
+    from tests.gui.test_sync_panel import _write_views
+
+    tmp = Path(tempfile.mkdtemp(prefix="sync-shot-"))
+    path_a, path_b, source = _write_views(REPO.parent / "shared" / "data", tmp)
+    panel = SyncPanel(library_path=str(tmp / "lib.sqlite"), model=load_model(model_path))
+    panel.resize(1500, 860)
+    panel.show()
+    panel.add_video(str(path_a))
+    panel.add_video(str(path_b))
+    done: list = []
+    panel.synced.connect(done.append)
+    panel.start_sync()
+    panel._worker.failed.connect(lambda msg, details: done.append(msg))
+    _wait(app, lambda: done)
+    if not panel.result():
+        raise SystemExit(f"sync failed: {done}")
+    sync = panel.result().followers[0].sync_map
+    covered = [i for i in range(len(sync)) if source[0] <= i <= source[-1]]
+    err = np.array([abs(source[sync[i]] - i) for i in covered])
+    print(f"frame error against the known warp (60 fps frames): median {np.median(err):.1f}, "
+          f"within 3: {np.mean(err <= 3):.0%}, within 6: {np.mean(err <= 6):.0%}")
+    panel.players.seek(58)
+    for _ in range(30):
+        app.processEvents()
+    panel.grab().save(str(out / "sync_panel.png"))
+
+
+def shot_training(app, out: Path) -> None:
+    from trainer.config import tiny_config
+
+    from poseexplorer.gui.training_dialog import TrainingDialog
+    from tests.gui.test_training_dialog import motion_npz
+
+    tmp = Path(tempfile.mkdtemp(prefix="train-shot-"))
+    (tmp / "mocap").mkdir()
+    for seed in range(3):
+        motion_npz(tmp / "mocap" / f"subject{seed}.npz", frames=600, seed=seed)
+    base = tiny_config(name="my-model", data=(str(tmp / "mocap"),), val_data=str(tmp / "mocap"),
+                       out_dir=str(tmp / "runs"), steps=150, width=128, log_every=5, val_every=25,
+                       checkpoint_every=50, val_size=100)
+    dialog = TrainingDialog(base=base)
+    dialog.resize(1250, 820)
+    dialog.show()
+    ended: list = []
+    dialog.runEnded.connect(ended.append)
+    dialog.start()
+    _wait(app, lambda: ended)
+    dialog.export_model()
+    _wait(app, lambda: dialog.exported_model() is not None or not dialog.is_busy())
+    for _ in range(30):
+        app.processEvents()
+    dialog.grab().save(str(out / "training_dialog.png"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("what", choices=("sync", "training"))
+    parser.add_argument("--model", help="model weights (default: the bundled model)")
+    parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    from poseexplorer.gui.app import create_app
+
+    app = create_app()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.what == "sync":
+        shot_sync(app, out, args.model)
+    else:
+        shot_training(app, out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Masked 2D normalisation: equals core.normalize_2d when all is visible, matches a slow loop otherwise."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from poseexplorer.core.normalize import normalize_2d
+from poseexplorer.embed.inputs import BODY_SHARE, LIMIT, network_input, normalize_masked, visibility
+
+
+def random_xy(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = np.array([[0, -60], [-20, -45], [20, -45], [-25, -20], [25, -20], [-28, 0], [28, 0],
+                     [-12, 0], [12, 0], [-13, 30], [13, 30], [-13, 60], [13, 60]], float)
+    return base[None] * rng.uniform(0.5, 3, (n, 1, 1)) + rng.normal(0, 6, (n, 13, 2)) + rng.uniform(0, 500, (n, 1, 2))
+
+
+def slow_normalize(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
+    """The rules of embed/inputs.py, one pose at a time with plain Python."""
+    out = np.zeros_like(xy)
+    for n in range(len(xy)):
+        v = [j for j in range(13) if vis[n, j]]
+        pts = {j: xy[n, j] for j in v}
+        hips = [pts[j] for j in (7, 8) if j in pts]
+        shoulders = [pts[j] for j in (1, 2) if j in pts]
+        if hips:
+            centre = sum(hips) / len(hips)
+        elif shoulders:
+            centre = sum(shoulders) / len(shoulders)
+        elif v:
+            centre = sum(pts.values()) / len(v)
+        else:
+            centre = np.zeros(2)
+        dist = lambda js: max([math.dist(pts[i], pts[j]) for i in js for j in js] or [0.0])  # noqa: E731
+        torso = [j for j in (1, 2, 7, 8) if j in pts]
+        scale = dist(torso)
+        if len(torso) < 4:
+            scale = max(scale, BODY_SHARE * dist(v))
+        scale = scale if scale > 1e-6 else 1.0
+        for j in v:
+            out[n, j] = np.clip((pts[j] - centre) / scale * 0.5, -LIMIT, LIMIT)
+    return out
+
+
+def test_all_visible_is_core_normalisation():
+    xy = random_xy(50)
+    np.testing.assert_allclose(normalize_masked(xy, np.ones((50, 13), bool)), normalize_2d(xy), atol=1e-5)
+
+
+def test_masked_matches_slow_rules():
+    xy = random_xy(300, seed=1)
+    rng = np.random.default_rng(2)
+    vis = rng.random((300, 13)) > rng.uniform(0, 0.8, (300, 1))   # from nearly all to nearly nothing visible
+    vis[:5] = False
+    np.testing.assert_allclose(normalize_masked(xy, vis), slow_normalize(xy, vis), atol=1e-5)
+
+
+def test_overlapping_hips_without_shoulders_stay_bounded():
+    xy = random_xy(1)
+    xy[0, 8] = xy[0, 7] + 1e-4        # side-on view: hips coincide
+    vis = np.ones((1, 13), bool)
+    vis[0, 1:3] = False               # shoulders missing
+    out = normalize_masked(xy, vis)
+    assert np.abs(out).max() <= LIMIT and np.abs(out).max() < 2.0
+
+
+def test_network_input_layout_and_invariance():
+    xy = random_xy(10)
+    scores = np.full((10, 13), 0.9)
+    scores[:, 11] = 0.1
+    vis = visibility(xy, scores, 0.3)
+    assert not vis[:, 11].any() and vis[:, :11].all()
+    x = network_input(xy, vis, True)
+    assert x.shape == (10, 39)
+    np.testing.assert_array_equal(x[:, 26:], vis.astype(np.float32))
+    assert np.all(x[:, 22:24] == 0)   # the masked left ankle is zeroed
+    moved = network_input(xy * 3.7 + 100.0, vis, True)
+    np.testing.assert_allclose(moved, x, atol=1e-5)
+    assert network_input(xy, None, False).shape == (10, 26)
+
+
+def test_nan_keypoints_count_as_missing():
+    xy = random_xy(3)
+    xy[1, 4] = np.nan
+    vis = visibility(xy, None, 0.3)
+    assert not vis[1, 4] and vis.sum() == 38
+    assert np.isfinite(network_input(xy, vis, True)).all()
