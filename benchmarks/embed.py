@@ -41,7 +41,8 @@ def main() -> int:
     model = load_model(args.model)
     rng = np.random.default_rng(0)
     xy = rng.normal(0, 50, (args.n, 13, 2)) + 300.0
-    scores = rng.uniform(0.2, 1.0, (args.n, 13))
+    scores = rng.uniform(0.6, 1.0, (args.n, 13))       # detector-like: most keypoints confident,
+    scores[rng.random((args.n, 13)) < 0.05] = 0.1         # 5% below the threshold (masked)
     inputs = torch.from_numpy(model.inputs(xy, scores))
     print(f"{model!r}, width {model.spec.width}, {args.n} poses, torch threads {args.threads}, "
           f"load average {os.getloadavg()[0]:.1f}")

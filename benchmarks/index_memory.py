@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/index_memory.py video [--minutes 10] [--workers 2] [--cache /work/cache]
     .venv/bin/python benchmarks/index_memory.py images [--count 20000] [--workers 2]
 
-The inputs are generated once under --cache (never in the repo): a 1920x1080 30 fps mp4v video with a
-moving figure, or small PNG images. The indexer runs as a `poseexplorer index` subprocess (with real
+The inputs are generated once under --cache (never in the repo): a 1920x1080 30 fps mp4v video of a
+real person (the sports2d demo resized and looped), or small PNG images. The indexer runs as a `poseexplorer index` subprocess (with real
 MediaPipe, --no-embed); a sampler sums the resident memory (VmRSS) of that process and all its
 descendants (workers, forkserver) every 0.2 s. Printed: peak total RSS against the 1.5 GB target,
 frames/s, and for images the time until the first progress output (the listing must not delay it).
@@ -53,25 +53,36 @@ def tree_rss(pid: int) -> int:
 
 
 def make_video(path: Path, minutes: float) -> Path:
+    """1920x1080, 30 fps, mp4v: the sports2d demo (a real person) resized and played forward and
+    backward until `minutes` are filled; a drawn figure when ../shared is absent."""
     import cv2
     import numpy as np
 
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
+    demo = REPO.parent / "shared" / "data" / "media" / "sports2d" / "demo.mp4"
+    clip = []
+    if demo.exists():
+        cap = cv2.VideoCapture(str(demo))
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            clip.append(cv2.resize(bgr, (1920, 1080), interpolation=cv2.INTER_LINEAR))
+        cap.release()
+    else:
+        for i in range(120):
+            frame = np.full((1080, 1920, 3), 90, np.uint8)
+            x = 300 + int(600 * (1 + np.sin(i / 20)))
+            cv2.circle(frame, (x, 300), 60, (200, 180, 160), -1)
+            cv2.line(frame, (x, 360), (x, 700), (40, 40, 160), 40)
+            clip.append(frame)
+    order = list(range(len(clip))) + list(range(len(clip) - 2, 0, -1))   # forward, then backward
     tmp = path.with_suffix(".part.mp4")
     w = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), 30, (1920, 1080))
-    base = np.full((1080, 1920, 3), 90, np.uint8)
     for i in range(int(minutes * 60 * 30)):
-        frame = base.copy()
-        x = 300 + int(600 * (1 + np.sin(i / 40)))
-        cv2.circle(frame, (x, 300), 60, (200, 180, 160), -1)                  # head
-        cv2.line(frame, (x, 360), (x, 700), (40, 40, 160), 40)                # body
-        cv2.line(frame, (x, 700), (x - 120, 1000), (40, 120, 40), 30)         # legs
-        cv2.line(frame, (x, 700), (x + 120, 1000), (40, 120, 40), 30)
-        cv2.line(frame, (x, 420), (x - 200, 500 + (i % 60)), (160, 40, 40), 25)  # arms
-        cv2.line(frame, (x, 420), (x + 200, 500 - (i % 60)), (160, 40, 40), 25)
-        w.write(frame)
+        w.write(clip[order[i % len(order)]])
     w.release()
     tmp.rename(path)
     return path
@@ -126,7 +137,9 @@ def run_index(target: Path, workers: int, library: Path) -> None:
         t.join(5)
     seconds = time.perf_counter() - t0
     print(stdout.strip())
-    frames = int(stdout.split(":")[-1].split(" frames")[0].split()[-1]) if " frames" in stdout else 0
+    print(f"peak resident memory (indexer + workers): {peak[0] / 1e9:.3f} GB")
+    frames = sum(int(line.split(": ")[-1].split(" frames")[0]) for line in stdout.splitlines()
+                 if line.startswith("ok") and " frames" in line)
     print(f"exit {proc.returncode}; {seconds:.1f} s; {frames / seconds:.1f} frames/s with {workers} workers; "
           f"first progress after {first[0]:.2f} s" if first[0] is not None else "no progress output")
     print(f"peak resident memory (indexer + workers): {peak[0] / 1e9:.3f} GB; target < {TARGET_BYTES / 1e9:.1f} GB: "
@@ -142,7 +155,7 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path("/work/cache"))
     args = ap.parse_args()
     if args.what == "video":
-        target = make_video(args.cache / f"bench_1080p_{args.minutes:g}min.mp4", args.minutes)
+        target = make_video(args.cache / f"bench_1080p_{args.minutes:g}min_person.mp4", args.minutes)
     else:
         target = make_images(args.cache / f"bench_images_{args.count}", args.count)
     print(f"input: {target}; cpus {os.cpu_count()}, load average {os.getloadavg()}")

@@ -83,7 +83,9 @@ def index_video(library_path: str, path: str, model, progress: Progress, cancel:
     """Index one video into the library (reusing earlier detections); returns its media id."""
     from ..library.indexer import index_paths
 
-    report = index_paths(library_path, [path], model=model, workers=1, progress=progress, cancel=cancel)
+    # a real PoseModel also stores its embeddings in the library; any other embedder is used only here
+    keep = model if getattr(model, "sha256", "") else None
+    report = index_paths(library_path, [path], model=keep, workers=1, progress=progress, cancel=cancel)
     if report.cancelled or cancel():
         raise Cancelled()
     file = report.files[0]

@@ -44,4 +44,14 @@ def run_app(args: argparse.Namespace) -> int:
     window.show()
     window.start(library=getattr(args, "library", None), model=getattr(args, "model", None),
                  paths=list(getattr(args, "paths", None) or []))
-    return app.exec()
+    code = app.exec()
+    delete_now(window)   # while the display exists: a GL window deleted at interpreter exit can crash
+    return code
+
+
+def delete_now(widget) -> None:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)

@@ -24,6 +24,7 @@ class _Pending:
     on_failed: Callable[[str, str], None] | None
     on_progress: Callable[[int, int, str], None] | None
     on_cancelled: Callable[[], None] | None
+    nice: int = 0
     handle: "JobHandle" = field(default=None)  # type: ignore[assignment]
 
 
@@ -57,9 +58,10 @@ class JobRunner(QObject):
         self._latest: dict[str, JobWorker] = {}
 
     def run(self, job: Job, name: str, *, key: str | None = None, queue: bool = False,
-            on_done=None, on_failed=None, on_progress=None, on_cancelled=None) -> JobHandle:
-        """Start `job(progress, cancel)`; with a key, either replace (default) or queue behind the same key."""
-        pending = _Pending(job, name, on_done, on_failed, on_progress, on_cancelled, JobHandle(name))
+            on_done=None, on_failed=None, on_progress=None, on_cancelled=None, nice: int = 0) -> JobHandle:
+        """Start `job(progress, cancel)`; with a key, either replace (default) or queue behind the same key.
+        nice > 0 lowers the job thread's priority (see worker._lower_thread_priority)."""
+        pending = _Pending(job, name, on_done, on_failed, on_progress, on_cancelled, nice, JobHandle(name))
         if key is not None and queue and self._key_busy(key):
             self._queues.setdefault(key, deque()).append(pending)
             return pending.handle
@@ -72,7 +74,7 @@ class JobRunner(QObject):
         return any(k == key for k, _ in self._running.values())
 
     def _start(self, p: _Pending, key: str | None, queue: bool) -> None:
-        worker = JobWorker(p.job, p.name, parent=self)
+        worker = JobWorker(p.job, p.name, parent=self, nice=p.nice)
         p.handle.worker = worker
         if p.handle.cancelled_before_start:
             worker.cancel()

@@ -205,6 +205,9 @@ class MainWindow(QMainWindow):
         from ..library import default_library_path
 
         preload_extensions()
+        from .library_jobs import warm_up_job
+
+        self.runner.run(warm_up_job, "start detection server", key="warm up", nice=10)
         lib = library or (self.settings.library_path if self.settings.reopen_last_library else "")
         lib = lib or str(default_library_path())
         if self.controller.open_library(lib):
@@ -254,4 +257,6 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.runner.cancel_all()
         self.viewer.loader.stop()
+        if self.skeleton3d is not None:
+            self.skeleton3d.view.release()
         super().closeEvent(event)

@@ -27,7 +27,7 @@ class JobWorker(QObject):
     cancelled = Signal()
     done = Signal()
 
-    def __init__(self, job: Job, name: str = "job", parent: QObject | None = None, nice: int = 10) -> None:
+    def __init__(self, job: Job, name: str = "job", parent: QObject | None = None, nice: int = 0) -> None:
         super().__init__(parent)
         self.name = name
         self.nice = nice
@@ -72,8 +72,9 @@ class JobWorker(QObject):
 
 
 def _lower_thread_priority(nice: int) -> None:
-    """Run background work below the GUI thread's priority (Linux: per thread). Processes and threads the
-    job starts (detection workers, torch's pool) inherit it, so on a busy machine the window stays responsive."""
+    """Run a job below the GUI thread's priority (Linux: per thread); processes and threads it starts
+    inherit that. Meant for jobs that start helper processes: a niced thread that holds the GIL delays the
+    GUI thread (priority inversion), so pure Python jobs keep nice 0."""
     if nice <= 0 or not hasattr(os, "setpriority"):
         return
     try:

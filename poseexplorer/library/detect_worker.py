@@ -46,6 +46,15 @@ def init_worker(detector_factory: Callable[[str, bool], Detector] | None = None)
     _state["factory"] = detector_factory or make_detector
 
 
+def release() -> None:
+    """Close the cached reader and detectors (for in-process use; worker processes just exit)."""
+    for value in _state.values():
+        close = getattr(value, "close", None)
+        if callable(close):
+            close()
+    _state.clear()
+
+
 def _detector(name: str, video: bool) -> Detector:
     key = ("det", name, video)
     if key not in _state:

@@ -56,9 +56,8 @@ def index_paths(library_path: str | os.PathLike, paths: Sequence[str | os.PathLi
     progress(0, 0, f"scanning {len(paths)} input(s)")
     with Library.open(library_path) as lib:
         run = _Run(lib, model, progress, cancel, detector, detector_factory)
-        jobs = run.plan(paths)
         try:
-            run.detect(jobs, workers)
+            run.detect(run.plan(paths), workers)
         except Cancelled:
             raise IndexCancelled(run.report(cancelled=True)) from None
         return run.report()
@@ -168,9 +167,12 @@ class _Run:
     def _detect_here(self, tasks: Iterator[Segment]) -> None:
         detect_worker._state.clear()
         detect_worker._state["factory"] = self.factory or detect_worker.make_detector
-        for seg in tasks:
-            self._check_cancel()
-            self._take(detect_worker.run_segment(seg))
+        try:
+            for seg in tasks:
+                self._check_cancel()
+                self._take(detect_worker.run_segment(seg))
+        finally:
+            detect_worker.release()
 
     def _detect_in_pool(self, tasks: Iterator[Segment], workers: int) -> None:
         pool = self._new_pool(workers)

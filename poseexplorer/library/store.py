@@ -86,18 +86,35 @@ class Library:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error."""
-        with self._lock:
+        with self._lock, self._damage_as_library_error():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
 
     def _query(self, sql: str, args: Sequence = ()) -> list[tuple]:
-        with self._lock:
+        with self._lock, self._damage_as_library_error():
             return self._conn.execute(sql, tuple(args)).fetchall()
+
+    @contextmanager
+    def _damage_as_library_error(self) -> Iterator[None]:
+        """A damaged page found later than open() is reported as a LibraryError, not a raw sqlite error."""
+        try:
+            yield
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(f"the pose library {self.path} is damaged ({exc}); "
+                               "restore it from a backup or start a new one") from exc
+
+    def check(self) -> list[str]:
+        """SQLite's integrity check of the whole file (slow for big libraries): [] when healthy."""
+        rows = self._query("PRAGMA integrity_check")
+        return [] if rows == [("ok",)] else [r[0] for r in rows]
 
     # ---- media ---------------------------------------------------------------------------------
     def media(self) -> list[MediaInfo]:

@@ -8,6 +8,7 @@ Public names:
                        query_mirrored=None, exhaustive=False)          # -> list[Hit], best first
     hits = index.query_pose(pose_id, k=20, ...)       # query by a library pose (itself excluded)
     index.add(pose_ids, media_ids, embedding, visibility=None)       # after media were indexed
+    index.rebuild()                                    # re-centre after many adds (optional)
     index.remove_media(media_ids)
     index.last_stats                                   # QueryStats of the last query (candidates, certified)
 

@@ -166,6 +166,12 @@ class PoseIndex:
             self._mirror = mirrored_embedding if self._mirror is None else Embedding.concat([self._mirror,
                                                                                               mirrored_embedding])
 
+    def rebuild(self) -> None:
+        """Recompute the derived arrays around a fresh origin (worth it after many adds of new material;
+        results do not change beyond float32 rounding)."""
+        arr = self._arr
+        self._arr = self._build(arr.pose_ids, arr.media_ids, self.embedding, arr.visibility)
+
     def remove_media(self, media_ids) -> None:
         """Drop every pose of the given media."""
         keep = ~np.isin(self._arr.media_ids, np.asarray(list(media_ids), np.int64))

@@ -42,7 +42,9 @@ def top_indices(values: np.ndarray, k: int) -> np.ndarray:
     return part[np.lexsort((part, -values[part]))]
 
 
-def score_rows(zq, mean, stddev, eps_index, rows, a, b) -> np.ndarray:
+def score_rows(zq: np.ndarray, mean: np.ndarray, stddev: np.ndarray, eps_index: np.ndarray, rows: np.ndarray,
+               a: float, b: float) -> np.ndarray:
+    """Exact sampled P of the given index rows, chunked. -> (len(rows),) float64."""
     out = np.empty(len(rows), np.float64)
     for s in range(0, len(rows), CHUNK):
         r = rows[s:s + CHUNK]
@@ -50,7 +52,8 @@ def score_rows(zq, mean, stddev, eps_index, rows, a, b) -> np.ndarray:
     return out
 
 
-def rank_exhaustive(zq, mean, stddev, eps_index, rows, k, a, b) -> Ranked:
+def rank_exhaustive(zq: np.ndarray, mean: np.ndarray, stddev: np.ndarray, eps_index: np.ndarray,
+                    rows: np.ndarray, k: int, a: float, b: float) -> Ranked:
     """Score every allowed row exactly. rows: (n,) allowed index rows."""
     p = score_rows(zq, mean, stddev, eps_index, rows, a, b)
     best = top_indices(p, k)
@@ -87,8 +90,14 @@ def _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, rows, reach,
     return np.concatenate(keep), np.concatenate(bounds)
 
 
-def rank_fast(zq, mq, mean, stddev, sqnorm, rho, eps_index, allowed, k, a, b, max_candidates) -> Ranked:
-    """Top k by P with the certificate of index.py. allowed: (N,) bool mask or None (all rows)."""
+def rank_fast(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndarray, sqnorm: np.ndarray,
+              rho: np.ndarray, eps_index: np.ndarray, allowed: np.ndarray | None, k: int, a: float, b: float,
+              max_candidates: int) -> Ranked:
+    """Top k by P with the certificate of index.py. allowed: (N,) bool mask or None (all rows).
+
+    zq (K, D) query samples and mq (D,) query mean, both in the index's centred coordinates;
+    mean, stddev (N, D) float32; sqnorm (N,) = |mean|^2; rho (N,) largest sample offset per pose.
+    """
     u = zq - mq[None]
     rho_q = float(np.sqrt((u**2).sum(1)).max())
     dm2 = sqnorm - 2.0 * (mean @ mq) + np.float32(mq @ mq)

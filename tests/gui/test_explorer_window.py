@@ -118,7 +118,8 @@ def test_keyboard_steps_and_plays(loaded, qtbot):
     media_a = w.state.snapshot.media[0].media_id
     w.state.select_media(media_a, 0)
     w.activateWindow()
-    w.setFocus()
+    w.raise_()
+    qtbot.waitUntil(lambda: w.isActiveWindow(), timeout=5000)   # shortcuts need the active window
     qtbot.keyClick(w, Qt.Key.Key_Right)
     assert w.state.frame == 1
     qtbot.keyClick(w, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)

@@ -155,3 +155,18 @@ def test_default_library_path(monkeypatch, tmp_path):
     monkeypatch.delenv("POSEEXPLORER_DATA_DIR")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert default_library_path() == tmp_path / "xdg" / "poseexplorer" / "poses.sqlite"
+
+
+def test_damage_found_after_open_is_a_library_error(tmp_path):
+    lib, mid, _ = _filled(tmp_path, n=400)
+    assert lib.check() == []
+    lib.close()
+    path = tmp_path / "lib.sqlite"
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 8 * page
+    data[5 * page:len(data) - page] = b"\x13" * (len(data) - 6 * page)   # wreck the detection pages
+    path.write_bytes(bytes(data))
+    with pytest.raises(LibraryError, match="damaged|corrupt"):
+        with Library.open(path) as broken:
+            broken.frames(mid)

@@ -150,6 +150,8 @@ def test_add_and_remove_media_equal_a_rebuilt_index():
     q = emb[2500]
     key = [(h.pose_id, round(h.probability, 6)) for h in full.query(q, k=10)]
     assert [(h.pose_id, round(h.probability, 6)) for h in grown.query(q, k=10)] == key
+    grown.rebuild()
+    assert [h.pose_id for h in grown.query(q, k=10)] == [p for p, _ in key]
     with pytest.raises(ValueError, match="already"):
         grown.add(ids[:3], media[:3], emb[:3])
     grown.remove_media([int(media[2500])])

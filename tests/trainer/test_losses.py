@@ -32,7 +32,7 @@ def test_kernel_check_values():
 def test_matching_scale_initial_values():
     scale = MatchingScale()
     assert float(scale.a.detach()) == pytest.approx(math.exp(-0.65), abs=1e-6)  # ELU(-0.65) + 1 ~ 0.522
-    assert float(scale.b) == -0.5
+    assert float(scale.b.detach()) == -0.5
 
 
 def test_probability_matrix_and_pairs_match_slow_loop():

@@ -130,11 +130,14 @@ def test_export_then_load_through_the_public_api(data, tmp_path):
     cfg_file = tmp_path / "exp.json"
     cfg_file.write_text(cfg.to_json())
     assert main(["train", str(cfg_file), "--no-progress"]) == 0
-    assert main(["export", str(cfg.run_dir), "--to", str(tmp_path / "assets"), "--half"]) == 0
+    assert main(["export", str(cfg.run_dir), "--to", str(tmp_path / "assets"), "--half", "auto",
+                 "--val-data", data[1], "--val-size", "40"]) == 0
     model = load_model(tmp_path / "assets" / "exp.safetensors")
     card = json.loads((tmp_path / "assets" / "exp.card.json").read_text())
     assert card["sha256"] == model.sha256 and card["training"]["steps"] in (10, 20)
-    assert card["validation"]["figures"]["val_hit1"] >= 0 and card["half_precision"] is True
+    assert card["validation"]["figures"]["val_hit1"] >= 0
+    assert card["half_precision"] == (card["half_precision_check"]["chosen"] == "float16")
+    assert {"keypoints_2d", "float32", "float16"} <= set(card["evaluation"])
     assert card["config"]["name"] == "exp" and card["keypoints"]["profile"] == "COCO-13"
     emb = model.embed(np.random.default_rng(0).normal(size=(4, 13, 2)))
     assert emb.mean.shape == (4, 8)

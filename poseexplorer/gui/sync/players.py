@@ -42,10 +42,14 @@ class FollowerControls(QWidget):
         self.nudge.valueChanged.connect(self.nudgeChanged)
         row.addWidget(self.nudge)
         self.flip = QCheckBox("Mirror")
-        self.flip.setToolTip("Flip this video left/right (checked when the best match was the mirrored one)")
-        self.flip.setChecked(mirrored)
+        self.flip.setToolTip("Show this video flipped left/right")
         self.flip.toggled.connect(self.flipChanged)
         row.addWidget(self.flip)
+        if mirrored:  # the picture is not flipped by itself: a detector's left/right swap looks the same
+            note = QLabel("matched mirrored")
+            note.setToolTip("Its left/right-flipped poses matched the reference better: a mirror, a selfie "
+                            "camera, the move done with the other side, or the detector swapping left and right")
+            row.addWidget(note)
         row.addStretch(1)
 
 
@@ -65,6 +69,7 @@ class SyncPlayers(QWidget):
         self._names: list[str] = []
         self._tracks: list[FollowerTrack] = []
         self._views: list[VideoFrameView] = []
+        self._controls: list[FollowerControls] = []
         self._fps = 30.0
         self._n = 0
         self._time = 0.0
@@ -148,7 +153,7 @@ class SyncPlayers(QWidget):
             controls = FollowerControls(track.mirrored)
             controls.nudgeChanged.connect(lambda v, j=i - 1: self.set_nudge(j, v))
             controls.flipChanged.connect(view.set_flipped)
-            view.set_flipped(track.mirrored)
+            self._controls.append(controls)
             box.addWidget(controls)
         return column
 
@@ -164,6 +169,7 @@ class SyncPlayers(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         self._readers, self._names, self._tracks, self._views, self._shown = [], [], [], [], []
+        self._controls = []
         self._n = 0
         self._set_enabled(False)
         self.time_label.setText("-")
@@ -182,6 +188,9 @@ class SyncPlayers(QWidget):
 
     def views(self) -> list[VideoFrameView]:
         return list(self._views)
+
+    def follower_controls(self) -> list[FollowerControls]:
+        return list(self._controls)
 
     def is_playing(self) -> bool:
         return self._playing

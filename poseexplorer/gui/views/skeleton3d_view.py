@@ -66,6 +66,12 @@ class SkeletonView3D(QWidget):
     def reset_view(self) -> None:
         self.gl.setCameraPosition(pos=QVector3D(0, 0, 0), distance=3.2, elevation=12, azimuth=-90)
 
+    def release(self) -> None:
+        """Free the GL window now, while the QApplication and the display still exist (a GL window
+        left to the interpreter's final garbage collection crashed the process at exit under Xvfb)."""
+        if self.gl is not None:
+            self.gl.destroy()
+
     def grab_image(self) -> QImage:
         """The rendered 3D view (a widget grab does not include the embedded GL window)."""
         return self.gl.grabFramebuffer()

@@ -1,0 +1,1 @@
+"""Parts of the sync UI (see poseexplorer/gui/sync_panel.py)."""

@@ -1,0 +1,1 @@
+"""Parts of the training UI (see poseexplorer/gui/training_dialog.py)."""
