@@ -8,8 +8,8 @@ P from the sampled K=20 estimator (poseexplorer.core.probability.matching_probab
 frame pair), the atrous window as an explicit mean over offsets, and DTW as a Python double loop.
 Both align a sequence with a randomly time-warped copy of itself; the printout gives times, their ratio,
 and how far each sync map is from the true warp. With --reference-frames smaller than --frames, the
-reference runs on the first part of the sequences and its time is scaled by the number of cells (default 1,000 frames: the full 5,000-frame reference takes
-several minutes; pass --reference-frames 5000 to measure it).
+reference runs on a pair of that length and its time is scaled by the number of cells (default 1,000
+frames: the full 5,000-frame reference takes about 15 minutes; --reference-frames 5000 measures it).
 """
 from __future__ import annotations
 
@@ -44,8 +44,12 @@ def sequences(frames: int, seed: int = 0):
     speed = np.exp(np.convolve(rng.normal(0, 0.5, frames + 50), np.ones(50) / 50, mode="valid")[:frames])
     warp = np.concatenate([[0.0], np.cumsum(speed[1:])])
     warp = warp / warp[-1] * (frames - 1)  # B frame j shows A's time warp[j]
-    std = lambda n: np.exp(rng.uniform(np.log(0.05), np.log(0.3), (n, 16))).astype(np.float32)  # noqa: E731
-    noise = lambda n: rng.normal(0, 0.03, (n, 16)).astype(np.float32)  # noqa: E731
+    def std(n: int) -> np.ndarray:
+        return np.exp(rng.uniform(np.log(0.05), np.log(0.3), (n, 16))).astype(np.float32)
+
+    def noise(n: int) -> np.ndarray:
+        return rng.normal(0, 0.03, (n, 16)).astype(np.float32)
+
     emb_a = Embedding(motion(np.arange(frames), seed) + noise(frames), std(frames))
     emb_b = Embedding(motion(warp, seed) + noise(frames), std(frames))
     truth = np.abs(warp[None, :] - np.arange(frames)[:, None]).argmin(1) if frames <= 6000 else None

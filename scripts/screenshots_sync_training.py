@@ -42,7 +42,7 @@ def _save(widget, path: Path, width: int = 1200) -> None:
     raw.unlink()
 
 
-def shot_sync(app, out: Path, model_path: str | None) -> None:
+def shot_sync(app, out: Path, model_path: str | None, followers: list[str]) -> None:
     import numpy as np
 
     from poseexplorer.embed.model import load_model
@@ -50,12 +50,14 @@ def shot_sync(app, out: Path, model_path: str | None) -> None:
     from tests.gui.test_sync_panel import _write_views
 
     tmp = Path(tempfile.mkdtemp(prefix="sync-shot-"))
-    path_a, path_b, source = _write_views(REPO.parent / "shared" / "data", tmp)
+    written = [_write_views(REPO.parent / "shared" / "data", tmp, cam_b=cam) for cam in followers]
+    path_a, path_b, source = written[0]
     panel = SyncPanel(library_path=str(tmp / "lib.sqlite"), model=load_model(model_path))
-    panel.resize(1500, 860)
+    panel.resize(1500 if len(followers) == 1 else 1900, 860)
     panel.show()
     panel.add_video(str(path_a))
-    panel.add_video(str(path_b))
+    for _, path, _ in written:
+        panel.add_video(str(path))
     done: list = []
     panel.synced.connect(done.append)
     panel.start_sync()
@@ -71,7 +73,7 @@ def shot_sync(app, out: Path, model_path: str | None) -> None:
     panel.players.seek(58)
     for _ in range(30):
         app.processEvents()
-    _save(panel, out / "sync_panel.png")
+    _save(panel, out / ("sync_panel.png" if len(followers) == 1 else "sync_panel_multi.png"))
 
 
 def shot_training(app, out: Path) -> None:
@@ -107,6 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=("sync", "training"))
     parser.add_argument("--model", help="model weights (default: the bundled model)")
+    parser.add_argument("--followers", default="cam02", help="comma-separated views following cam01")
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
@@ -116,7 +119,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.what == "sync":
-        shot_sync(app, out, args.model)
+        shot_sync(app, out, args.model, args.followers.split(","))
     else:
         shot_training(app, out)
 

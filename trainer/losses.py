@@ -65,8 +65,9 @@ def mine_semi_hard(prob: np.ndarray, far: FarCheck, first: int = 8) -> np.ndarra
     """Semi-hard negatives from the (B, B) probability matrix (no gradients involved).
 
     Row i's candidates: j with P_ij < P_ii (D_ij > D_ii) and far(i, j); the pick is the largest P_ij
-    (smallest D). NP-MPJPE is checked lazily in descending P: `first` per row, the rest of a row only
-    when none of those qualify, so the answer equals checking every pair. Returns (B,) int, -1 = none.
+    (smallest D). NP-MPJPE is checked lazily in descending P: `first` per row, then 4x as many of the
+    next ones for the rows still without a pick, and so on, so the answer equals checking every pair
+    (a good model ranks same-pose candidates first, so rows can need many). Returns (B,) int, -1 = none.
     """
     n = len(prob)
     diag = np.diag(prob)
@@ -90,7 +91,7 @@ def mine_semi_hard(prob: np.ndarray, far: FarCheck, first: int = 8) -> np.ndarra
         picks[todo[found]] = cols[found, ok[found].argmax(1)]
         todo = todo[~found]
         start += width
-        width = n
+        width *= 4
     return picks
 
 

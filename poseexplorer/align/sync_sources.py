@@ -95,10 +95,11 @@ def index_video(library_path: str, path: str, model, progress: Progress, cancel:
 
 
 def make_sync_job(sources: list[Source], model: Callable[[], object] | object, library_path: str,
-                  band: int | None = None, mirror: bool = True) -> Job:
+                  max_drift_s: float | None = None, mirror: bool = True) -> Job:
     """A job that syncs sources[1:] to sources[0]. `model` is a model or a zero-argument loader of one.
 
     mirror: also try each follower's left/right-flipped poses and keep the better match.
+    max_drift_s: limit the alignment to this many seconds off the straight start-to-end line (None: free).
     """
     if len(sources) < 2:
         raise ValueError("syncing needs at least two videos: a reference and one follower")
@@ -111,7 +112,7 @@ def make_sync_job(sources: list[Source], model: Callable[[], object] | object, l
                 raise Cancelled()
             seq = _resolve(src, mdl, library_path, _scaled(progress, i, len(sources) + 1), cancel)
             seqs.append(seq if mirror else replace(seq, mirrored=None))
-        result = sync_to_reference(seqs[0], seqs[1:], mdl, band,
+        result = sync_to_reference(seqs[0], seqs[1:], mdl, max_drift_s,
                                    _scaled(progress, len(sources), len(sources) + 1), cancel)
         if library_path:
             save_sync_pairs(library_path, result)

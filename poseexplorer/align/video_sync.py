@@ -100,9 +100,15 @@ def resampled(seq: PoseSequence, fps_to: float) -> tuple[PoseSequence, np.ndarra
                         mirrored, seq.media_id), idx
 
 
-def align_follower(reference: PoseSequence, follower: PoseSequence, model, band: int | None = None) -> FollowerSync:
-    """Align one follower to the reference; `model` has the matching scale `a`, `b`."""
+def align_follower(reference: PoseSequence, follower: PoseSequence, model,
+                   max_drift_s: float | None = None) -> FollowerSync:
+    """Align one follower to the reference; `model` has the matching scale `a`, `b`.
+
+    max_drift_s: keep the path within this many seconds of the straight line from start to end (a DTW
+    band), None = unconstrained.
+    """
     common, samples = resampled(follower, reference.fps)
+    band = None if max_drift_s is None else max_drift_s * reference.fps
     al = align_sequences(reference.embedding, common.embedding, model, mirrored_b=common.mirrored,
                          valid_a=np.asarray(reference.valid), valid_b=np.asarray(common.valid), band=band)
     sync = native_sync_map(al.sync_map, samples, reference.n_frames, reference.fps, reference.fps)
@@ -111,7 +117,7 @@ def align_follower(reference: PoseSequence, follower: PoseSequence, model, band:
                         bool(al.mirrored), follower.media_id)
 
 
-def sync_to_reference(reference: PoseSequence, followers: list[PoseSequence], model, band: int | None = None,
+def sync_to_reference(reference: PoseSequence, followers: list[PoseSequence], model, max_drift_s: float | None = None,
                       progress: Progress = no_progress, cancel: CancelCheck = never_cancel) -> SyncResult:
     """Align every follower to the reference (a job step: reports progress, honours cancel)."""
     out = []
@@ -119,6 +125,6 @@ def sync_to_reference(reference: PoseSequence, followers: list[PoseSequence], mo
         if cancel():
             raise Cancelled()
         progress(i, len(followers), f"aligning {follower.name}")
-        out.append(align_follower(reference, follower, model, band))
+        out.append(align_follower(reference, follower, model, max_drift_s))
     progress(len(followers), len(followers), "aligned")
     return SyncResult(reference, tuple(out))

@@ -45,6 +45,7 @@ def run_app(args: argparse.Namespace) -> int:
     window.start(library=getattr(args, "library", None), model=getattr(args, "model", None),
                  paths=list(getattr(args, "paths", None) or []))
     code = app.exec()
+    window.close()       # no-op when the user closed it; saves the layout and stops jobs after app.quit()
     delete_now(window)   # while the display exists: a GL window deleted at interpreter exit can crash
     return code
 

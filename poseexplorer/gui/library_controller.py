@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from . import library_jobs
 from .job_runner import JobRunner
@@ -33,6 +33,10 @@ class LibraryController(QObject):
         self._model_loading = False
         self._reload_after_model = False
         self._status_at = 0.0
+        self._media_timer = QTimer(self)
+        self._media_timer.setInterval(2000)
+        self._media_timer.timeout.connect(self._poll_media)
+        self._imports = 0
         panel.removeRequested.connect(self.remove_media)
         panel.clearErrorsRequested.connect(self.clear_errors)
 
@@ -118,13 +122,29 @@ class LibraryController(QObject):
         holder: dict = {}
         row = self.panel.add_import_row(f"Importing {title}", lambda: holder["handle"].cancel())
         job = library_jobs.import_job(self.state.library_path, paths, self.state.model, self.workers)
+        self._imports += 1
+        self._media_timer.start()
         holder["handle"] = self.runner.run(
             job, f"import {title}", key="import", queue=True, on_progress=row.set_progress,
             on_done=lambda report: self._import_done(row, report),
             on_failed=lambda msg, details: self._import_failed(row, msg),
             on_cancelled=lambda: self._import_cancelled(row))
 
+    def _poll_media(self) -> None:
+        """While imports run, show the media list as the library has it (files appear as they start)."""
+        if self._imports <= 0 or self.state.library_path is None:
+            self._media_timer.stop()
+            return
+        self.runner.run(library_jobs.media_job(self.state.library_path), "media list", key="media list",
+                        on_done=lambda rows: self._imports > 0 and self.panel.show_media(rows))
+
+    def _import_ended(self) -> None:
+        self._imports = max(0, self._imports - 1)
+        if self._imports == 0:
+            self._media_timer.stop()
+
     def _import_done(self, row, report) -> None:
+        self._import_ended()
         self.panel.remove_import_row(row)
         errors = [f"{Path(f.path).name}: {f.message}" for f in report.files if not f.ok]
         self.panel.add_errors(errors)
@@ -132,11 +152,13 @@ class LibraryController(QObject):
         self.importFinished.emit(report)
 
     def _import_failed(self, row, message: str) -> None:
+        self._import_ended()
         self.panel.remove_import_row(row)
         self.panel.add_errors([f"import failed: {message}"])
         self.reload()
 
     def _import_cancelled(self, row) -> None:
+        self._import_ended()
         self.panel.remove_import_row(row)
         self.state.statusMessage.emit("import cancelled; what was done is kept")
         self.reload()

@@ -17,7 +17,7 @@ def media_row(info: Any) -> MediaRow:
     """The GUI's view of a library MediaInfo."""
     return MediaRow(media_id=int(info.id), name=str(info.name), path=str(info.path), kind=str(info.kind),
                     n_frames=int(info.frames), fps=float(info.fps), size=(int(info.width), int(info.height)),
-                    status=str(info.status), error=str(info.error or ""))
+                    status=str(info.status), error=str(info.error or ""), n_poses=int(info.n_poses))
 
 
 def import_job(library_path: str, paths: list[str], model: Any, workers: int = 1) -> Callable:
@@ -68,6 +68,16 @@ def warm_up_job(progress: Progress, cancel: CancelCheck) -> bool:
         return False
     multiprocessing.forkserver.ensure_running()
     return True
+
+
+def media_job(library_path: str) -> Callable:
+    """Only the media list (cheap): shown while an import runs, before the full snapshot reload."""
+    def job(progress: Progress, cancel: CancelCheck) -> tuple[MediaRow, ...]:
+        from ..library import Library
+
+        with Library.open(library_path) as lib:
+            return tuple(media_row(m) for m in lib.media())
+    return job
 
 
 def remove_job(library_path: str, media_ids: list[int]) -> Callable:

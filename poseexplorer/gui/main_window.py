@@ -19,6 +19,7 @@ from .panels.scatter_panel import ScatterPanel
 from .panels.skeleton3d_panel import Skeleton3DPanel
 from .panels.viewer_panel import ViewerPanel
 from .settings import AppSettings
+from .sync_panel import SyncPanel
 from .shortcuts import SHORTCUTS, ShortcutsDialog
 from .state import AppState
 
@@ -38,12 +39,14 @@ def preload_extensions() -> None:
 class MainWindow(QMainWindow):
     """Create, then call start(library, model, paths) to open a library (or the last one) and import."""
 
-    def __init__(self, settings: AppSettings | None = None, with_3d: bool = True) -> None:
+    def __init__(self, settings: AppSettings | None = None, with_3d: bool | None = None) -> None:
+        """with_3d: None = when OpenGL works on this display (not on the offscreen platform)."""
         super().__init__()
         self.setWindowTitle("Pose Explorer")
         self.resize(1600, 1000)
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
+        self._closed = False
         self.settings = settings or AppSettings.load()
         self.state = AppState(self)
         self.state.min_visibility = self.settings.min_visibility
@@ -56,13 +59,21 @@ class MainWindow(QMainWindow):
         self.retrieval = RetrievalPanel(self.state, self.runner)
         self.ambiguity = AmbiguityPanel(self.state)
         self.scatter = ScatterPanel(self.state, self.runner)
+        if with_3d is None:
+            from .views.skeleton3d_view import opengl_available
+
+            with_3d = opengl_available()
         self.skeleton3d = Skeleton3DPanel(self.state) if with_3d else None
         self.add_panel("Library", self.library_panel, "left")
         self.add_panel("Ambiguity", self.ambiguity, "left")
         self.add_panel("Retrieval", self.retrieval, "right")
-        if self.skeleton3d is not None:
-            self.add_panel("3D skeleton", self.skeleton3d, "right")
+        self.add_panel("3D skeleton", self.skeleton3d if self.skeleton3d is not None else
+                       QLabel("The 3D view needs OpenGL, which this display does not offer."), "right")
         self.add_panel("Scatter", self.scatter, "bottom")
+        self.sync_panel = SyncPanel(self.state)  # issue 8 (sync engineer): tabbed with the scatter
+        self.add_panel("Sync", self.sync_panel, "bottom")
+        self.tabifyDockWidget(self.docks["Scatter"], self.docks["Sync"])
+        self.docks["Scatter"].raise_()
         self._default_sizes()
         self._build_menus()
         self._build_shortcuts()
@@ -92,8 +103,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([d["Library"], d["Retrieval"]], [380, 440], Qt.Orientation.Horizontal)
         self.resizeDocks([d["Scatter"]], [330], Qt.Orientation.Vertical)
         self.resizeDocks([d["Library"], d["Ambiguity"]], [520, 420], Qt.Orientation.Vertical)
-        if "3D skeleton" in d:
-            self.resizeDocks([d["Retrieval"], d["3D skeleton"]], [560, 380], Qt.Orientation.Vertical)
+        self.resizeDocks([d["Retrieval"], d["3D skeleton"]], [560, 380], Qt.Orientation.Vertical)
 
     # --- menus --------------------------------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut: str | None = None) -> QAction:
@@ -254,8 +264,13 @@ class MainWindow(QMainWindow):
         qs.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self._closed:
+            super().closeEvent(event)
+            return
+        self._closed = True
         self.save_layout()
         self.runner.cancel_all()
+        self.sync_panel.shutdown()
         self.viewer.loader.stop()
         if self.skeleton3d is not None:
             self.skeleton3d.view.release()

@@ -21,8 +21,9 @@ class MediaRow:
     n_frames: int = 0
     fps: float = 0.0
     size: tuple[int, int] = (0, 0)
-    status: str = ""             # e.g. "done", "partial", "error"
+    status: str = ""             # "pending" | "indexing" | "done" | "error" | "cancelled"
     error: str = ""
+    n_poses: int = -1            # from the library; -1 when unknown
 
 
 def ambiguity_scores(stddev: np.ndarray) -> np.ndarray:

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QMenu, QMessageBox, QProgressBar,
-    QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QMenu, QMessageBox,
+    QProgressBar, QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..align.sync_export import make_export_job
@@ -87,6 +87,14 @@ class SyncPanel(QWidget):
         self.mirror_search.setChecked(True)
         self.mirror_search.setToolTip("Also match each follower's left/right-flipped poses (a mirror, a selfie "
                                       "camera, or the same move done with the other side) and keep the better")
+        self.drift = QDoubleSpinBox()
+        self.drift.setRange(0.0, 600.0)
+        self.drift.setSingleStep(0.1)
+        self.drift.setDecimals(1)
+        self.drift.setSuffix(" s")
+        self.drift.setSpecialValueText("any drift")
+        self.drift.setToolTip("Keep the alignment within this many seconds of a constant-speed match "
+                              "(a DTW band); 'any drift' leaves it free")
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.progress.setMaximumWidth(260)
@@ -95,7 +103,8 @@ class SyncPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.export_button = QPushButton("Export synced video…")
         self.export_button.clicked.connect(self._choose_export)
-        for w in (self.add_button, self.library_button, self.clear_button, self.mirror_search, self.sync_button):
+        for w in (self.add_button, self.library_button, self.clear_button, self.mirror_search, QLabel("Max drift"),
+                  self.drift, self.sync_button):
             row.addWidget(w)
         row.addWidget(self.progress, 1)
         row.addWidget(self.cancel_button)
@@ -216,8 +225,9 @@ class SyncPanel(QWidget):
             from ..library import default_library_path
 
             self._library_path = str(default_library_path())
+        drift = self.drift.value() or None
         job = make_sync_job(list(self._sources), self._model_source(), self.library_path() or "",
-                            mirror=self.mirror_search.isChecked())
+                            max_drift_s=drift, mirror=self.mirror_search.isChecked())
         self._run(job, "sync", self._on_synced)
 
     def _on_synced(self, result: SyncResult) -> None:
@@ -335,8 +345,12 @@ class SyncPanel(QWidget):
         if self.isVisible():
             QMessageBox.warning(self, "Sync", text)
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def shutdown(self) -> None:
+        """Stop a running job and playback and close the videos (the main window calls it on close)."""
         self.cancel()
         self.wait_idle()
         self.players.clear()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.shutdown()
         super().closeEvent(event)

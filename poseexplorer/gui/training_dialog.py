@@ -109,7 +109,7 @@ class TrainingDialog(QDialog):
         self.close_button = QPushButton("Close")
         for b, slot in ((self.start_button, self.start), (self.cancel_button, self.cancel_training),
                         (self.resume_button, self.resume), (self.export_button, self.export_model),
-                        (self.use_button, self.use_model), (self.close_button, self.close)):
+                        (self.use_button, lambda: self.use_model()), (self.close_button, self.close)):
             b.clicked.connect(slot)
             row.addWidget(b)
             if b is self.resume_button:
@@ -258,11 +258,12 @@ class TrainingDialog(QDialog):
     def exported_model(self) -> Path | None:
         return self._exported
 
-    def use_model(self) -> None:
-        """Switch the app to the exported model; the library is re-embedded in the background."""
-        if self._exported is None:
+    def use_model(self, path: str | None = None) -> None:
+        """Switch the app to `path` (default: the model just exported); the library is re-embedded in the
+        background, reusing its detections."""
+        path = path or (str(self._exported) if self._exported is not None else None)
+        if not path:
             return
-        path = str(self._exported)
         self.modelChosen.emit(path)
         window = self.parent()
         if hasattr(window, "apply_settings") and hasattr(window, "settings"):

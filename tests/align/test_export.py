@@ -69,7 +69,8 @@ def test_export_pairs_a_frames_with_synced_b_frames(tmp_path, readers, suffix):
     a, b = readers
     sync = np.clip((np.arange(24) * 1.2).astype(int) + 1, 0, 29)
     calls = []
-    out = export_synced_video(a, b, sync, tmp_path / f"synced{suffix}", progress=lambda d, t, m="": calls.append((d, t)))
+    out = export_synced_video(a, b, sync, tmp_path / f"synced{suffix}",
+                              progress=lambda d, t, m="": calls.append((d, t)))
     frames = read_all(out)
     assert len(frames) == 24
     assert frames[0].shape == (48, 64 + 96, 3)  # B scaled to A's height: 80 x 40 -> 96 x 48

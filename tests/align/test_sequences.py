@@ -153,3 +153,24 @@ def test_px_align_is_callable_before_and_after_importing_the_package():
             "assert (p1 == p2).all() and (p1[:, 0] == p1[:, 1]).all(), p1\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def test_sync_maps_equal_the_slow_definition():
+    from poseexplorer.align.dtw import dtw
+
+    rng = np.random.default_rng(21)
+    for shape, sub in (((40, 70), False), ((70, 40), False), ((20, 90), True)):
+        path, _ = dtw(rng.random(shape), subsequence=sub)
+        al = Alignment(path, np.zeros(shape[0], np.int64), np.zeros(shape), 0.0)
+        from poseexplorer.align.sequences import _middle_partner
+
+        for i in range(shape[0]):
+            partners = path[path[:, 0] == i, 1]
+            assert _middle_partner(path, shape[0])[i] == partners[(len(partners) - 1) // 2]
+        inverse = al.inverse_sync_map()
+        for j in range(shape[1]):
+            partners = path[path[:, 1] == j, 0]
+            if len(partners):
+                assert inverse[j] == partners[(len(partners) - 1) // 2]
+            else:  # outside the matched part of B (subsequence): the nearest end
+                assert inverse[j] == (path[0, 0] if j < path[0, 1] else path[-1, 0])

@@ -114,3 +114,35 @@ def test_followers_reader_places_each_synced_frame_side_by_side():
     assert frame.shape == (20, 60, 3)
     assert frame[5, 10, 0] == 6 and frame[5, 0, 0] == 255  # sync 5 + nudge 1; marker on the left
     assert frame[5, 45, 0] == 4 and frame[5, 59, 0] == 255  # flipped: the marker moved to the right edge
+
+
+def test_group_export_cancel_leaves_no_file(tmp_path):
+    from poseexplorer.align.sync_export import export_synced_group
+
+    out = tmp_path / "synced.avi"
+    tracks = [FollowerTrack(np.arange(30) // 2, 15, 15.0)]
+    calls = []
+
+    def cancel_after_ten() -> bool:
+        calls.append(1)
+        return len(calls) > 10
+
+    with pytest.raises(Cancelled):
+        export_synced_group(_Reader(30, (32, 24)), [_Reader(15, (24, 32))], tracks, out, cancel=cancel_after_ten)
+    assert not out.exists() and not list(tmp_path.iterdir())  # no half-written file, no temporary left
+    path = export_synced_group(_Reader(30, (32, 24)), [_Reader(15, (24, 32))], tracks, out)
+    assert path == out and out.stat().st_size > 0
+
+
+def test_max_drift_keeps_the_path_near_the_straight_line():
+    ref = _sequence(np.arange(60) / 30.0, 30.0, "ref")
+    fol = _sequence(0.5 + np.arange(40) / 20.0, 20.0, "fol")  # starts 0.5 s late: far off the straight line
+    free = align_follower(ref, fol, PARAMS)
+    held = align_follower(ref, fol, PARAMS, max_drift_s=0.2)
+    ta, tb = free.cost.shape
+
+    def drift(path):  # in seconds at the reference fps, from the line (0, 0) -> (ta-1, tb-1)
+        return np.abs(path[:, 1] - path[:, 0] * (tb - 1) / (ta - 1)).max() / 30.0
+
+    assert drift(free.path) > 0.3
+    assert drift(held.path) <= 0.2 + 1 / 30.0

@@ -2,8 +2,6 @@
 during that import, and the 3D view under Xvfb."""
 from __future__ import annotations
 
-import os
-import time
 
 import numpy as np
 import pytest
@@ -12,7 +10,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from poseexplorer.gui.main_window import MainWindow
 from poseexplorer.gui.settings import AppSettings
 
-from ..conftest import gl, needs_display
+from ..conftest import gl
 from .explorer_media import cut_video, tiny_model, write_track, write_video
 from .test_explorer_window import drop_paths, idle
 
@@ -53,8 +51,7 @@ class LatencyProbe:
 @pytest.fixture
 def window(qtbot, tmp_path):
     model = tiny_model(tmp_path / "tiny.safetensors")
-    with_3d = needs_display() and not os.environ.get("NO3D")   # the 3D panel only where OpenGL works (Xvfb)
-    w = MainWindow(settings=AppSettings(), with_3d=with_3d)
+    w = MainWindow(settings=AppSettings())      # with the 3D panel where OpenGL works (Xvfb)
     qtbot.addWidget(w)
     w.resize(1400, 900)
     w.show()

@@ -85,6 +85,19 @@ def test_drop_import_search_and_scatter(loaded, qtbot, tmp_path):
     assert [r.pose_id for r in w.state.results] == [r.pose_id for r in results]
     assert w.state.reference_pose_id() == w.state.query_pose_id != w.state.pose_id
 
+    # mirror search keeps, per pose, the better of the pose and its mirror image: never a worse top hit
+    with qtbot.waitSignal(w.state.resultsChanged, timeout=20000):
+        w.state.select_media(media_a, 5)
+    plain = w.state.results
+    with qtbot.waitSignal(w.state.resultsChanged, timeout=20000):
+        w.retrieval.mirror.setChecked(True)
+    assert w.state.results[0].probability >= plain[0].probability - 1e-9
+    with qtbot.waitSignal(w.state.resultsChanged, timeout=20000):
+        w.retrieval.mirror.setChecked(False)
+    assert [r.pose_id for r in w.state.results] == [r.pose_id for r in plain]
+    w.retrieval._clicked(w.retrieval.grid.item(2))
+    results = w.state.results
+
     out = tmp_path / "matches.csv"
     assert w.retrieval.export_csv(out) == 12
     rows = list(csv.DictReader(out.open()))
@@ -150,6 +163,29 @@ def test_viewer_draws_low_visibility_joints_differently(loaded, qtbot):
     assert Qt.PenStyle.DashLine in pens and Qt.PenStyle.SolidLine in pens
     w.ambiguity.colour.setChecked(True)
     assert w.state.colour_by_ambiguity
+    (x0, x1), _ = w.viewer.view.viewbox.viewRange()
+    w.viewer.view.zoom(2.0)
+    (z0, z1), _ = w.viewer.view.viewbox.viewRange()
+    assert (z1 - z0) == pytest.approx((x1 - x0) / 2, rel=0.05)
+
+
+def test_remove_media_and_settings_dialog(loaded, qtbot):
+    w = loaded
+    first = w.library_panel.list.item(0)
+    first.setSelected(True)
+    removed = int(first.data(Qt.ItemDataRole.UserRole))
+    w.library_panel._remove()
+    qtbot.waitUntil(lambda: len(w.state.snapshot.media) == 1 and idle(w), timeout=20000)
+    assert removed not in w.state.snapshot.media_ids and len(w.state.snapshot) == N_FRAMES
+    assert w.scatter.view.point_count in (0, N_FRAMES)      # PCA of the rest (or not yet redrawn)
+    from poseexplorer.gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(AppSettings(library_path="/x/lib.sqlite", workers=3, min_visibility=0.3), w)
+    dialog.workers.setValue(2)
+    dialog.model.setText(" /models/m.safetensors ")
+    got = dialog.settings()
+    assert (got.library_path, got.model_path, got.workers, got.min_visibility) == \
+        ("/x/lib.sqlite", "/models/m.safetensors", 2, pytest.approx(0.3))
 
 
 def test_bad_file_is_reported_and_cleared(window, qtbot, tmp_path):

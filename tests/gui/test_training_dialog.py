@@ -62,7 +62,7 @@ def _dialog(qtbot, tmp_path, data: Path, state=None, **changes) -> TrainingDialo
     from trainer.config import tiny_config
 
     base = tiny_config(name="tiny", data=(str(data),), val_data=str(data), out_dir=str(tmp_path / "runs"),
-                       steps=40, log_every=5, val_every=10, checkpoint_every=10, val_size=30, **changes)
+                       steps=40, log_every=5, val_every=1000, checkpoint_every=1000, val_size=30, **changes)
     dialog = TrainingDialog(state=state, base=base)
     qtbot.addWidget(dialog)
     return dialog
@@ -94,7 +94,7 @@ def test_train_cancel_resume_export_and_use(qtbot, tmp_path, data_dir):
     dialog.form.steps.setValue(100000)  # long enough to be cancelled part-way
     with qtbot.waitSignal(dialog.runEnded, timeout=60000) as ended:
         dialog.start()
-        qtbot.waitUntil(lambda: dialog.progress().step >= 10, timeout=50000)
+        qtbot.waitUntil(lambda: dialog.progress().step >= 5, timeout=50000)
         dialog.cancel_training()
     assert ended.args == ["cancelled"]
     stopped_at = dialog.progress().step
@@ -123,3 +123,16 @@ def test_train_cancel_resume_export_and_use(qtbot, tmp_path, data_dir):
     assert state.model_path == str(exported)
     emb = state.model.embed(np.random.default_rng(0).normal(size=(3, 13, 2)).astype(np.float32) * 50 + 200)
     assert emb.mean.shape == (3, 8)
+
+    # inside the app: the main window's settings switch the model (and re-embed its library)
+    from poseexplorer.gui.main_window import MainWindow
+    from poseexplorer.gui.settings import AppSettings
+
+    window = MainWindow(AppSettings(), with_3d=False)
+    qtbot.addWidget(window)
+    in_app = TrainingDialog(window)
+    qtbot.addWidget(in_app)
+    with qtbot.waitSignal(window.state.modelChanged, timeout=60000):
+        in_app.use_model(str(exported))
+    assert window.settings.model_path == str(exported) and window.state.model.embed_dim == 8
+    assert AppSettings.load().model_path == str(exported)  # remembered for the next start

@@ -50,7 +50,8 @@ def retrieval_markdown(tab, view_labels: list[str], n_frames: int, rig_sizes: di
         head = ["row"] + [f"{c.split(', ')[1]} Hit@{k}" for c in cols for k in (1, 10, 20)]
         rows = []
         for label, per_view in tab.results.items():
-            rows.append([label] + [pct(per_view[c].hit_at(k)) for c in cols for k in (1, 10, 20)])
+            rows.append([label] + [pct(per_view[c].hit_at(k)) if c in per_view else "-" for c in cols
+                                   for k in (1, 10, 20)])
         for label, reason in tab.missing.items():
             rows.append([label] + ["not run"] * (len(head) - 1))
         parts.append(f"**{rig} rig** ({rig_sizes.get(rig, '?')} cameras, {n_frames} frames, "
@@ -81,7 +82,7 @@ def calibration_markdown(tables: dict) -> str:
     pooled = tables["pooled"]
     rows = [[f"{lo:.2f}-{hi:.2f}", str(n), "n/a" if n == 0 else f"{mp:.3f}", "n/a" if n == 0 else f"{r:.3f}"]
             for lo, hi, n, mp, r in pooled.rows]
-    text = "Pooled over all rigs and conditions (each query's top-20 results):\n\n"
+    text = "Pooled over all rigs, conditions and both estimates of P (each query's top-20 results):\n\n"
     text += table(["P bin", "pairs", "mean P", "fraction true matches"], rows)
     text += "\nSpearman rank correlation between P and being a true match: " + ", ".join(
         f"{k}: {v.rho:.3f}" for k, v in tables.items()) + "\n"

@@ -6,9 +6,8 @@ Hit@k is averaged over all ordered camera pairs. Rows ("scorers"):
 - KeypointScorer: normalised 2D keypoints, ranked by the similarity-Procrustes joint error per pair;
 - LiftingScorer: a lift3d model's normalised 3D output, ranked by Procrustes error per pair;
 - PointScorer: L2-VIPE, ranked by Euclidean distance between embedding means;
-- ProbabilisticScorer: Pr-VIPE, ranked by the sampled matching probability P. P is computed exactly
-  (K = 20 samples per side, common random numbers as in poseexplorer.core.probability) for the
-  `shortlist` (30) candidates nearest by mean distance, the app's fast path; the rest rank below them.
+- ProbabilisticScorer: Pr-VIPE, ranked by the matching probability P (its expectation by quadrature, or
+  the K = 20 sampled estimate on a mean-distance shortlist).
 """
 from __future__ import annotations
 
@@ -104,10 +103,17 @@ def shortlist_probability(query: Embedding, index: Embedding, candidates: np.nda
 
 @dataclass
 class ProbabilisticScorer:
-    """Pr-VIPE: matching probability P on a mean-distance shortlist; others get -inf."""
+    """Pr-VIPE: rank by the matching probability P.
+
+    method "quadrature" (default): P for every pair from poseexplorer.align.cost.quadrature_probability, the
+    deterministic value of the expectation that the K-sample estimator approximates (no sampling noise,
+    matrix products only). method "sampled": the method's K = 20 estimator with common random numbers,
+    on the `shortlist` candidates nearest by mean distance (the app's fast path); others get -inf.
+    """
 
     model: Any
     name: str = "Pr-VIPE"
+    method: str = "quadrature"
     shortlist: int = 30
     samples: int = 20
 
@@ -115,11 +121,15 @@ class ProbabilisticScorer:
         return self.model.embed(xy, scores)
 
     def similarity(self, query: Embedding, index: Embedding) -> np.ndarray:
+        a, b = float(self.model.a), float(self.model.b)
+        if self.method == "quadrature":
+            from poseexplorer.align.cost import quadrature_probability
+
+            return quadrature_probability(query, index, a, b).astype(np.float64)
         dist = _euclidean(np.asarray(query.mean), np.asarray(index.mean))
         m = min(self.shortlist, dist.shape[1])
         cand = np.argpartition(dist, m - 1, axis=1)[:, :m]
-        prob = shortlist_probability(query, index, cand, float(self.model.a), float(self.model.b),
-                                     k=self.samples)
+        prob = shortlist_probability(query, index, cand, a, b, k=self.samples)
         out = np.full(dist.shape, -np.inf)
         np.put_along_axis(out, cand, prob, axis=1)
         return out

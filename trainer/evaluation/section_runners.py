@@ -23,9 +23,10 @@ def run_retrieval(state, progress, cancel) -> str:
             "a hit at k if any of the top k is within NP-MPJPE 0.1 of the query's 3D pose. Averaged over all "
             "ordered camera pairs. *exact*: projected keypoints; *noisy*: the trainer's detector-like "
             "corruption (jitter, outliers, dropped keypoints with score 0 and a wrong position, lower body "
-            "out of frame). Pr-VIPE ranks by the sampled matching probability (K = 20) over the 50 nearest "
-            "by mean distance (the app's fast path); L2-VIPE by mean distance; 2D keypoints and 3D lifting "
-            "by Procrustes error per query-index pair.\n\n")
+            "out of frame). Pr-VIPE ranks by the matching probability P, computed for every pair by the "
+            "deterministic quadrature of poseexplorer.align.cost (the expectation that the K = 20 sampler "
+            "estimates; a diagnostic row shows the sampled K = 20 ranking on the chest rig); L2-VIPE by mean "
+            "distance; 2D keypoints and 3D lifting by Procrustes error per query-index pair.\n\n")
     limits = {v.rig: v.max_queries for v in state.views if v.max_queries and v.max_queries < len(state.eval_index)}
     if limits:
         text += "Queries per ordered camera pair: all frames, except " + ", ".join(
@@ -33,7 +34,8 @@ def run_retrieval(state, progress, cancel) -> str:
             for r, n in limits.items()) + ".\n\n"
     text += report.retrieval_markdown(tab, labels, len(state.eval_index), _rig_sizes())
     text += "\n" + report.findings_markdown(tab, labels, {r: lab for r, (lab, _) in ROLES.items()})
-    hit1 = {row: {v: 100 * res[v].hit_at(1) for v in labels} for row, res in tab.results.items()}
+    hit1 = {row: {v: 100 * res[v].hit_at(1) for v in labels if v in res} for row, res in tab.results.items()
+            if "diagnostic" not in row}
     fig = plots.hit_bars(hit1, "Cross-view Hit@1 on held-out actor mm", state.figures / "retrieval_hit1.png")
     text += "\n" + report.image(fig, state.config.out, "Hit@1 per row, rig and condition")
     if MAIN_LABEL in tab.results:
@@ -69,9 +71,14 @@ def run_calibration(state, progress, cancel) -> str:
     tab = state.retrieval
     if tab is None or MAIN_LABEL not in tab.results:
         raise RuntimeError("needs the retrieval section with the main Pr-VIPE model")
-    tables, fig = calibration_section(tab.results[MAIN_LABEL], state.config.out)
-    text = (f"{MAIN_LABEL}: every query's top-20 results from section 1, binned by matching probability P; "
-            f"a pair is a true match when NP-MPJPE < 0.1.\n\n")
+    from .mocap_sections import SAMPLED_LABEL
+
+    curves = dict(tab.results[MAIN_LABEL])
+    curves.update({f"{v} (sampled K=20)": r for v, r in tab.results.get(SAMPLED_LABEL, {}).items()})
+    tables, fig = calibration_section(curves, state.config.out)
+    text = (f"{MAIN_LABEL}: every query's top-20 results from section 1, binned by matching probability P "
+            f"(quadrature; the 'sampled K=20' curves use the app's sampled estimate on the chest rig); a pair "
+            f"is a true match when NP-MPJPE < 0.1.\n\n")
     text += report.calibration_markdown(tables)
     return text + "\n" + report.image(fig, state.config.out, "calibration")
 

@@ -138,8 +138,19 @@ class LibraryPanel(QWidget):
         counts: dict[int, int] = {}
         for mid in snap.media_ids.tolist():
             counts[mid] = counts.get(mid, 0) + 1
+        self._fill(snap.media, counts)
+        n_media = len(snap.media)
+        self.summary.setText(f"{n_media} media, {len(snap)} poses" if n_media else
+                             "Drop videos or image folders here, or use File > Open.")
+        self._update_error_widgets()
+
+    def show_media(self, media: tuple[MediaRow, ...]) -> None:
+        """The library's media list while an import runs (statuses and pose counts from the library)."""
+        self._fill(media, {m.media_id: max(0, m.n_poses) for m in media})
+
+    def _fill(self, media, counts: dict[int, int]) -> None:
         self.list.clear()
-        for m in snap.media:
+        for m in media:
             item = QListWidgetItem(self._icon(m), self._text(m, counts.get(m.media_id, 0)))
             item.setData(Qt.ItemDataRole.UserRole, m.media_id)
             item.setToolTip(m.path + (f"\n{m.error}" if m.error else ""))
@@ -148,10 +159,6 @@ class LibraryPanel(QWidget):
             self.list.addItem(item)
             if m.media_id == self.state.media_id:
                 item.setSelected(True)
-        n_media = len(snap.media)
-        self.summary.setText(f"{n_media} media, {len(snap)} poses" if n_media else
-                             "Drop videos or image folders here, or use File > Open.")
-        self._update_error_widgets()
 
     def _text(self, m: MediaRow, n_poses: int) -> str:
         status = STATUS_TEXT.get(m.status, m.status)

@@ -10,6 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from matplotlib.path import Path as PolygonPath
 from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsItem
 from scipy.spatial import cKDTree
 
 HOVER_RADIUS_PX = 10.0
@@ -81,6 +82,7 @@ class ScatterView(pg.PlotWidget):
         self.setLabel("bottom", "PC 1")
         self.setLabel("left", "PC 2")
         self._items: list[pg.ScatterPlotItem] = []
+        self.device_cache = True
         self.xy = np.zeros((0, 2))
         self.pose_ids = np.zeros(0, np.int64)
         self._tree: cKDTree | None = None
@@ -121,6 +123,8 @@ class ScatterView(pg.PlotWidget):
                 continue
             item = pg.ScatterPlotItem(self.xy[mask, 0], self.xy[mask, 1], pxMode=True, size=size,
                                       pen=None, brush=pg.mkBrush(*colour, 200))
+            if self.device_cache:   # panning blits the cached layer instead of redrawing every point
+                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.addItem(item)
             self._items.append(item)
             if names is not None and g < len(names) and names[g]:

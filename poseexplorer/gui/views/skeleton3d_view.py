@@ -16,6 +16,20 @@ PRIMARY = (0.35, 0.75, 1.0, 1.0)
 SECONDARY = (1.0, 0.55, 0.2, 1.0)
 
 
+def opengl_available() -> bool:
+    """Whether this display can run the 3D view (offscreen/minimal platforms cannot; pyqtgraph's 3D items
+    then fail and a GL window can crash the process). Needs a QGuiApplication."""
+    from PySide6.QtGui import QGuiApplication, QOpenGLContext
+
+    if QGuiApplication.platformName() in ("offscreen", "minimal", "vnc", "linuxfb"):
+        return False
+    context = QOpenGLContext()
+    if not context.create():
+        return False
+    major, minor = context.format().majorVersion(), context.format().minorVersion()
+    return (major, minor) >= (2, 1)
+
+
 def to_gl(xyz: np.ndarray) -> np.ndarray:
     """MediaPipe world (x right, y down, z away) -> GL view (x right, y away, z up). (J, 3) -> (J, 3)."""
     xyz = np.asarray(xyz, dtype=np.float32)
