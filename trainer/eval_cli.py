@@ -29,6 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--footage-frames", type=int, default=None, help="only the first N frames of each video")
     p.add_argument("--sections", default=None, help="comma-separated subset of sections to run")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--note", action="append", default=[], help="a line for the document's Notes (repeatable)")
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -43,6 +44,8 @@ def _command(args: argparse.Namespace) -> str:
         parts += ["--seed", str(args.seed)]
     if args.quick:
         parts.append("--quick")
+    for note in args.note:
+        parts += ["--note", note]
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
                          cache=args.cache or args.out.resolve().parent / ".eval-cache", quick=args.quick,
                          seed=args.seed, max_frames=args.max_frames, footage_frames=args.footage_frames,
                          sections=tuple(args.sections.split(",")) if args.sections else SECTIONS,
-                         command=_command(args))
+                         command=_command(args), notes=tuple(args.note))
         bar = TqdmProgress(desc="eval")
         try:
             path = run_evaluation(cfg, bar)

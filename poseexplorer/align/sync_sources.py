@@ -18,6 +18,10 @@ from ..jobs import CancelCheck, Cancelled, Job, Progress
 from .video_sync import PoseSequence, SyncResult, sync_to_reference
 
 
+#: library media kinds with a timeline: videos, and keypoint tracks (from another detector, or mocap)
+SYNCABLE_KINDS = ("video", "keypoints")
+
+
 @dataclass(frozen=True)
 class VideoSource:
     """A video to sync: a path (indexed first when it is not in the library yet) or a library media id."""
@@ -51,8 +55,10 @@ def sequence_from_frames(name: str, path: str, fps: float, n_frames: int, frame_
     emb = model.embed(pts, sc)
     m_xy, m_sc = mirror_coco13(pts, 0.0, sc)
     emb_m = model.embed(m_xy, m_sc)
+    xy_full = np.full((n_frames, 13, 2), np.nan, np.float32)
+    xy_full[rows] = pts
     return PoseSequence(name, path, float(fps), _spread(emb, rows, n_frames), valid,
-                        _spread(emb_m, rows, n_frames), media_id)
+                        _spread(emb_m, rows, n_frames), media_id, xy_full)
 
 
 def _spread(emb: Embedding, rows: np.ndarray, n: int) -> Embedding:
@@ -71,8 +77,9 @@ def sequence_from_library(library_path: str, media_id: int, model) -> PoseSequen
         info = next((m for m in lib.media() if m.id == media_id), None)
         if info is None:
             raise ValueError(f"media {media_id} is not in the library {library_path}")
-        if info.kind != "video" or not info.fps > 0:
-            raise ValueError(f"{info.name} is not a video (kind {info.kind}); only videos can be synced")
+        if info.kind not in SYNCABLE_KINDS or not info.fps > 0:
+            raise ValueError(f"{info.name} is not a video or keypoint track (kind {info.kind}, {info.fps} fps); "
+                             "only sequences with a frame rate can be synced")
         table = lib.frames(media_id)
     n = max(int(info.frames), int(table.frame_index.max()) + 1 if len(table) else 0)
     return sequence_from_frames(info.name, info.path, info.fps, n, table.frame_index, table.xy, table.scores,

@@ -23,7 +23,8 @@ class PoseSequence:
 
     embedding: (T, D) per-frame embedding (rows where `valid` is False are ignored);
     valid: (T,) bool, frames with a person; mirrored: (T, D) embedding of the left/right-flipped poses,
-    or None (no mirror search); fps > 0; media_id: the library's id when it came from there.
+    or None (no mirror search); fps > 0; media_id: the library's id when it came from there;
+    xy: (T, 13, 2) the detected keypoints in image pixels (NaN without a person), or None, for drawing.
     """
 
     name: str
@@ -33,6 +34,7 @@ class PoseSequence:
     valid: np.ndarray
     mirrored: Embedding | None = None
     media_id: int | None = None
+    xy: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.embedding)
@@ -44,6 +46,8 @@ class PoseSequence:
             raise ValueError(f"PoseSequence.mirrored has {len(self.mirrored)} rows, expected {n}")
         if not self.fps > 0:
             raise ValueError(f"{self.name}: fps must be > 0, got {self.fps}")
+        if self.xy is not None and np.shape(self.xy) != (n, 13, 2):
+            raise ValueError(f"PoseSequence.xy must have shape ({n}, 13, 2), got {np.shape(self.xy)}")
         if not np.any(self.valid):
             raise ValueError(f"{self.name}: no person was detected in any frame, so it cannot be synced")
 
@@ -72,6 +76,7 @@ class FollowerSync:
     distance: float
     mirrored: bool
     media_id: int | None = None
+    xy: np.ndarray | None = None
 
     def track(self, nudge: int = 0) -> FollowerTrack:
         return FollowerTrack(self.sync_map, self.n_frames, self.fps, nudge, self.mirrored)
@@ -97,7 +102,7 @@ def resampled(seq: PoseSequence, fps_to: float) -> tuple[PoseSequence, np.ndarra
     idx = resample_indices(seq.n_frames, seq.fps, fps_to)
     mirrored = None if seq.mirrored is None else seq.mirrored[idx]
     return PoseSequence(seq.name, seq.path, fps_to, seq.embedding[idx], np.asarray(seq.valid)[idx],
-                        mirrored, seq.media_id), idx
+                        mirrored, seq.media_id), idx  # xy stays with the original frames
 
 
 def align_follower(reference: PoseSequence, follower: PoseSequence, model,
@@ -114,7 +119,7 @@ def align_follower(reference: PoseSequence, follower: PoseSequence, model,
     sync = native_sync_map(al.sync_map, samples, reference.n_frames, reference.fps, reference.fps)
     return FollowerSync(follower.name, follower.path, follower.fps, follower.n_frames, sync,
                         np.asarray(al.cost), np.asarray(al.path), samples, float(al.distance),
-                        bool(al.mirrored), follower.media_id)
+                        bool(al.mirrored), follower.media_id, follower.xy)
 
 
 def sync_to_reference(reference: PoseSequence, followers: list[PoseSequence], model, max_drift_s: float | None = None,

@@ -6,6 +6,7 @@ Callbacks run in the GUI thread (they are slots of the worker's signals).
 """
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -14,6 +15,10 @@ from PySide6.QtCore import QObject, Signal
 
 from ..jobs import Job
 from .worker import JobWorker
+
+
+#: Workers still running after their window closed; held here so Python never deletes a live thread.
+_DETACHED: list[JobWorker] = []
 
 
 @dataclass
@@ -117,11 +122,18 @@ class JobRunner(QObject):
         return [w.name for _, w in self._running.values()]
 
     def cancel_all(self, wait_ms: int = 10000) -> None:
-        """Cancel queued and running jobs and wait for the running ones (used on close)."""
+        """Cancel queued and running jobs and wait for the running ones (used on close). A job that cannot
+        stop in time (an import of torch, a process start) is detached and kept alive until it ends:
+        deleting a running thread with its window would crash or deadlock the process."""
         for q in self._queues.values():
             q.clear()
         workers = [w for _, w in self._running.values()]
         for w in workers:
             w.cancel()
+        deadline = time.monotonic() + wait_ms / 1000
         for w in workers:
-            w.wait(wait_ms)
+            if not w.wait(max(0, int(1000 * (deadline - time.monotonic())))):
+                w.blockSignals(True)       # its callbacks belong to widgets that are going away
+                w.setParent(None)
+                _DETACHED.append(w)
+        _DETACHED[:] = [w for w in _DETACHED if w.is_running()]

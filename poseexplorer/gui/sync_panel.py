@@ -18,15 +18,15 @@ from PySide6.QtWidgets import (
 )
 
 from ..align.sync_export import make_export_job
-from ..align.sync_sources import Source, VideoSource, make_sync_job
+from ..align.sync_sources import SYNCABLE_KINDS, Source, VideoSource, make_sync_job
 from ..align.video_sync import PoseSequence, SyncResult
-from ..io.kinds import VIDEO_EXTENSIONS
+from ..io.kinds import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS
 from .sync.cost_view import CostMatrixView
 from .sync.players import SyncPlayers
 from .worker import JobWorker
 
-HINT = ("Drop two or more videos here (or pick them from the library). The first is the reference; "
-        "the others follow it. Then press Sync.")
+HINT = ("Drop two or more videos (or keypoint tracks) here, or pick them from the library. The first is the "
+        "reference; the others follow it. Then press Sync.")
 
 
 class SyncPanel(QWidget):
@@ -173,22 +173,24 @@ class SyncPanel(QWidget):
         snapshot = getattr(self._state, "snapshot", None)
         target = str(Path(path).resolve())
         for row in getattr(snapshot, "media", ()):
-            if row.kind == "video" and str(Path(row.path).resolve()) == target:
+            if row.kind in SYNCABLE_KINDS and str(Path(row.path).resolve()) == target:
                 return int(row.media_id)
         return None
 
     def _fill_library_menu(self) -> None:
         self.library_menu.clear()
-        rows = [m for m in getattr(getattr(self._state, "snapshot", None), "media", ()) if m.kind == "video"]
+        rows = [m for m in getattr(getattr(self._state, "snapshot", None), "media", ()) if m.kind in SYNCABLE_KINDS]
         if not rows:
-            self.library_menu.addAction("(no videos in the library)").setEnabled(False)
+            self.library_menu.addAction("(no videos or keypoint tracks in the library)").setEnabled(False)
         for row in rows:
             action = self.library_menu.addAction(f"{row.name}  ({row.n_frames} frames, {row.fps:.3g} fps)")
             action.triggered.connect(lambda _=False, r=row: self.add_library_media(r.media_id, r.name))
 
     def _choose_files(self) -> None:
-        patterns = " ".join(f"*{e}" for e in sorted(VIDEO_EXTENSIONS))
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add videos to sync", "", f"Videos ({patterns});;All files (*)")
+        videos = " ".join(f"*{e}" for e in sorted(VIDEO_EXTENSIONS))
+        tracks = " ".join(f"*{e}" for e in sorted(KEYPOINT_EXTENSIONS))
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add videos to sync", "", f"Videos ({videos});;"
+                                                f"Keypoint tracks ({tracks});;All files (*)")
         for path in paths:
             self.add_video(path)
 
@@ -244,7 +246,8 @@ class SyncPanel(QWidget):
             return
         self._result = result
         names = [result.reference.name] + [f.name for f in result.followers]
-        self.players.set_videos(readers, names, result.reference.fps, result.tracks())
+        skeletons = [result.reference.xy] + [f.xy for f in result.followers]
+        self.players.set_videos(readers, names, result.reference.fps, result.tracks(), skeletons)
         self.follower_combo.blockSignals(True)
         self.follower_combo.clear()
         self.follower_combo.addItems([f"cost: {n}" for n in names[1:]])

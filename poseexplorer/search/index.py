@@ -27,6 +27,8 @@ from .filters import allowed_rows
 from .ranking import Ranked, rank_exhaustive, rank_fast, top_indices
 from .scoring import query_samples
 
+_SMALL = 2048  # at most this many allowed poses: score them all instead of bounding
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -230,7 +232,8 @@ class PoseIndex:
         arr = self._arr
         centred = Embedding(np.asarray(query.mean, np.float32) - arr.origin, np.asarray(query.stddev, np.float32))
         zq = query_samples(centred, self._eps[0])
-        if exhaustive:
+        n_allowed = len(arr.pose_ids) if mask is None else int(np.count_nonzero(mask))
+        if exhaustive or n_allowed <= _SMALL:  # a few thousand poses: scoring them all is as quick
             rows = np.arange(len(arr.pose_ids)) if mask is None else np.flatnonzero(mask)
             return rank_exhaustive(zq, arr.mean, arr.stddev, self._eps[1], rows, k, self.a, self.b)
         return rank_fast(zq, centred.mean[0], arr.mean, arr.stddev, arr.sqnorm, arr.rho, self._eps[1], mask, k,

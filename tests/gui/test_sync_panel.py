@@ -277,3 +277,56 @@ def test_real_views_with_a_known_warp_are_synced(qtbot, tmp_path, shared_data):
     # one with the models tried (measured: median error 3 frames flipped, 6 not flipped)
     errors = _real_errors(panel, source)
     assert len(errors) > 60 and np.median(errors) <= 3 and np.mean(errors <= 6) >= 0.8, errors
+
+
+def test_keypoint_tracks_with_a_known_warp_are_synced_and_drawn(qtbot, tmp_path):
+    """Keypoint files (another detector's output, or mocap projected to 2D) sync like videos: indexed into
+    the library without detection, aligned, played on blank canvases with the skeletons drawn."""
+    from poseexplorer.core.skeleton import H36M17_TO_COCO13
+    from poseexplorer.io import KeypointTrack, write_keypoint_npz
+
+    from .test_training_dialog import motion_poses
+
+    def track(path, times, fps, size):  # orthographic side-free view, scaled to the canvas
+        joints = motion_poses(seed=5, times=times)[:, H36M17_TO_COCO13]
+        xy = np.stack([joints[..., 0], -joints[..., 1]], axis=-1) * size[1] / 2.2 + [size[0] / 2, size[1] * 0.9]
+        n = len(times)
+        write_keypoint_npz(path, KeypointTrack(np.arange(n), xy.astype(np.float32), np.ones((n, 13), np.float32),
+                                               fps, size, "test"))
+        return path
+
+    fps_b, n_b, params = 20.0, 50, (0.4, 0.85, 0.08, 2.5)
+    a = track(tmp_path / "a.npz", np.arange(N_A) / FPS_A, FPS_A, (400, 600))
+    b = track(tmp_path / "b.npz", warp(np.arange(n_b) / fps_b, *params), fps_b, (300, 300))
+    panel = SyncPanel(library_path=str(tmp_path / "lib.sqlite"), model=KeypointModel())
+    qtbot.addWidget(panel)
+    panel.add_video(str(a))
+    panel.add_video(str(b))
+    panel.start_sync()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=60000)
+    assert panel.result() is not None, panel.info.text()
+    sync = panel.result().followers[0].sync_map
+    span = warp(np.array([0.0, (n_b - 1) / fps_b]), *params)
+    err = [abs(warp(np.array([sync[i] / fps_b]), *params)[0] - i / FPS_A) for i in range(N_A)
+           if span[0] <= i / FPS_A <= span[1]]
+    assert np.median(err) <= 1.0 / fps_b and np.max(err) <= 3.0 / fps_b
+    panel.players.seek(40)
+    view = panel.players.views()[1]
+    assert view.frame().shape == (300, 300, 3)  # a blank canvas of the track's size
+    with np.load(b) as data:
+        np.testing.assert_allclose(view.skeleton(), data["xy"][panel.players.shown_frames()[1]], atol=1e-3)
+    panel.players.show_skeletons.setChecked(False)
+    assert view.skeleton() is None
+
+
+def test_the_main_window_has_the_sync_dock(qtbot):
+    from poseexplorer.gui.main_window import MainWindow
+    from poseexplorer.gui.settings import AppSettings
+
+    window = MainWindow(AppSettings(), with_3d=False)
+    qtbot.addWidget(window)
+    panel = window.docks["Sync"].widget()
+    assert isinstance(panel, SyncPanel) and panel is window.sync_panel
+    window.state.library_path = "/data/poses.sqlite"
+    assert panel.library_path() == "/data/poses.sqlite"  # the app's library (and model) are used
+    assert window.docks["Sync"].toggleViewAction() in window.view_menu.actions()

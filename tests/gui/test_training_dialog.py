@@ -32,20 +32,27 @@ def _swing(pose: np.ndarray, chain: tuple[int, int, int], angle: float, axis: st
         pose[j] = root + rot @ (pose[j] - root)
 
 
-def motion_npz(path: Path, frames: int = 240, seed: int = 0) -> Path:
-    """A plain NPZ of varied 3D poses: arms and legs swinging at unrelated rates (for a tiny training)."""
+def motion_poses(frames: int = 240, seed: int = 0, fps: float = 30.0, times=None) -> np.ndarray:
+    """(T, 17, 3) varied 3D poses: arms and legs swinging at unrelated rates; `times` (s) overrides the
+    even sampling (for re-timed copies)."""
     rng = np.random.default_rng(seed)
     rates = rng.uniform(0.3, 1.5, size=6)
-    poses = np.repeat(REST[None], frames, axis=0).copy()
-    for t in range(frames):
-        a = 2 * np.pi * rates * t / 30.0
+    times = np.arange(frames) / fps if times is None else np.asarray(times)
+    poses = np.repeat(REST[None], len(times), axis=0).copy()
+    for t, when in enumerate(times):
+        a = 2 * np.pi * rates * when
         _swing(poses[t], ARMS[0], 1.2 * np.sin(a[0]) + 0.8, "z")
         _swing(poses[t], ARMS[1], -1.2 * np.sin(a[1]) - 0.8, "z")
         _swing(poses[t], ARMS[0], 0.9 * np.sin(a[2]), "x")
         _swing(poses[t], LEGS[0], 0.6 * np.sin(a[3]), "x")
         _swing(poses[t], LEGS[1], 0.6 * np.sin(a[4]), "x")
         _swing(poses[t], ARMS[1], 0.9 * np.sin(a[5]), "x")
-    np.savez(path, joints=poses, fps=30.0, units="m", up="y")
+    return poses
+
+
+def motion_npz(path: Path, frames: int = 240, seed: int = 0) -> Path:
+    """A plain NPZ of varied 3D poses (for a tiny training)."""
+    np.savez(path, joints=motion_poses(frames, seed), fps=30.0, units="m", up="y")
     return path
 
 

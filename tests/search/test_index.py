@@ -47,7 +47,10 @@ def test_exhaustive_query_equals_the_slow_ranking():
 
 
 @pytest.mark.parametrize("sigma", [(0.03, 0.1), (0.05, 0.4), (0.3, 0.9)])
-def test_fast_path_equals_exhaustive(sigma):
+def test_fast_path_equals_exhaustive(sigma, monkeypatch):
+    import poseexplorer.search.index as index_module
+
+    monkeypatch.setattr(index_module, "_SMALL", 0)
     emb, media, ids, vis = library(6000, seed=2, sigma=sigma)
     index = PoseIndex(ids, media, emb, A, B, visibility=vis)
     rng = np.random.default_rng(3)
@@ -71,7 +74,11 @@ def test_fast_path_with_a_query_outside_the_library():
         assert fast == [h.row for h in index.query(q, k=20, exhaustive=True)]
 
 
-def test_filters_match_the_slow_ranking():
+@pytest.mark.parametrize("small", [0, 2048])
+def test_filters_match_the_slow_ranking(monkeypatch, small):
+    import poseexplorer.search.index as index_module
+
+    monkeypatch.setattr(index_module, "_SMALL", small)  # 0: the fast path even for tiny filtered sets
     emb, media, ids, vis = library(3000, seed=6)
     index = PoseIndex(ids, media, emb, A, B, visibility=vis)
     q = emb[1234]

@@ -41,6 +41,8 @@ def test_remaining_time_from_recent_pace_and_resumed_clock():
     timing = [(10, 1.0), (20, 2.0), (30, 3.0), (35, 0.5), (45, 2.5)]
     assert estimate_remaining_s(timing, 95) == pytest.approx(10.0)
     assert estimate_remaining_s([(10, 1.0)], 100) is None
+    # a validation record repeats the step it follows: it neither resets nor skews the pace
+    assert estimate_remaining_s([(10, 1.0), (20, 3.0), (20, 3.0), (30, 4.0)], 130) == pytest.approx(15.0)
     assert estimate_remaining_s([(30, 3.0), (40, 4.0)], 20) == 0.0
     p = RunProgress()
     p.add_all([{"step": s, "elapsed_s": s / 4} for s in range(0, 41, 4)])

@@ -118,7 +118,7 @@ class AmbiguitySection:
 
 
 def ambiguity_section(view: RigViews, model, matches: np.ndarray, out_dir: Path,
-                      max_queries: int = 2500) -> AmbiguitySection:
+                      max_queries: int = 1000) -> AmbiguitySection:
     """Mean sigma vs 2D distance to different-3D neighbours over all cameras of one rig/condition."""
     n_cam, m = view.xy.shape[:2]
     emb = model.embed(view.xy.reshape(-1, 13, 2), view.scores.reshape(-1, 13))

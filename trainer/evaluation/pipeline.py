@@ -34,6 +34,12 @@ TITLES = {
 }
 
 
+STANDING_NOTE = ("The held-out actor mm is validation data: nothing in this evaluation is tuned on it. Variant models "
+                 "trained for this document had no validation set and are exported at their last step; a model "
+                 "whose card lists mm as validation data (table below) used it to pick its checkpoint or stop "
+                 "early, which favours it slightly on these numbers.")
+
+
 @dataclass(frozen=True)
 class EvalConfig:
     """Inputs of one evaluation run. quick: few frames and cameras (CI, smoke runs)."""
@@ -52,6 +58,7 @@ class EvalConfig:
     footage_frames: int | None = None
     sections: tuple[str, ...] = SECTIONS
     command: str = "poseexplorer-train eval"
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         bad = [s for s in self.sections if s not in SECTIONS]
@@ -109,7 +116,8 @@ def _write(state: EvalState) -> Path:
         data.append(f"sequences: `{cfg.seq_set}` (all 4 HDM05 actors, {'30'} fps, no dedup)")
     data.append(f"real footage: `{cfg.data / 'media' / 'pose2sim_4views'}`")
     date = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    text = report.header(cfg.command, models, data, date, state.notes)
+    notes = [STANDING_NOTE] + state.notes
+    text = report.header(cfg.command, models, data, date, notes)
     if state.models and state.models.models:
         text += "\n### Training of the evaluated models\n\n" + report.training_markdown(state.models.models)
     for name in SECTIONS:
@@ -128,7 +136,7 @@ def run_evaluation(cfg: EvalConfig, progress: Progress = no_progress, cancel: Ca
     from .section_runners import RUNNERS
 
     runners = runners or RUNNERS
-    state = EvalState(cfg)
+    state = EvalState(cfg, notes=list(cfg.notes))
     prepare(state)
     for i, name in enumerate(SECTIONS):
         if name not in cfg.sections:

@@ -63,7 +63,7 @@ def sequence_markdown(state, model, progress, cancel) -> str:
                          [[k, str(v["pairs"]), f"{v['tau']:.3f}"] for k, v in actors.items()])
     text += ("\n**(c) Nearest-neighbour action recognition, 11 HDM05 classes** (queries: mm clips, each from a "
              "random 'all'-rig camera; index: training-actor clips; DTW mean path cost; sequences subsampled to "
-             "15 fps):\n\n")
+             "10 fps):\n\n")
     rows = [[k, "all 4 chest cameras", str(v["index"]), pct(v["accuracy"])] for k, v in multi.items()]
     rows += [[k, "camera 0 only", str(v["index"]), pct(v["accuracy"])] for k, v in single.items()]
     text += report.table(["method", "index views", "index sequences", "accuracy (%)"], rows)

@@ -134,7 +134,7 @@ def actor_test(held: MocapFrames, train: MocapFrames, rig: Rig, methods: list[Me
 
 
 def recognition_test(held: MocapFrames, train: MocapFrames, rig: Rig, methods: list[Method],
-                     index_cams: tuple[int, ...], query_rig: Rig | None = None, step: int = 2, seed: int = 0,
+                     index_cams: tuple[int, ...], query_rig: Rig | None = None, step: int = 3, seed: int = 0,
                      progress: Progress = lambda d, t, m="": None,
                      cancel: CancelCheck = lambda: False) -> dict[str, dict[str, float]]:
     """(c): accuracy of 1-NN action recognition by DTW distance (mean path cost).

@@ -70,6 +70,7 @@ class SyncPlayers(QWidget):
         self._tracks: list[FollowerTrack] = []
         self._views: list[VideoFrameView] = []
         self._controls: list[FollowerControls] = []
+        self._skeletons: list[np.ndarray | None] = []
         self._fps = 30.0
         self._n = 0
         self._time = 0.0
@@ -108,6 +109,10 @@ class SyncPlayers(QWidget):
         self.speed.setSuffix(" x")
         self.speed.setToolTip("Playback speed, 0.1x to 4x real time")
         self.loop = QCheckBox("Loop")
+        self.show_skeletons = QCheckBox("Skeletons")
+        self.show_skeletons.setChecked(True)
+        self.show_skeletons.setToolTip("Draw the detected 2D poses over the videos")
+        self.show_skeletons.toggled.connect(self._redraw)
         self.time_label = QLabel("-")
         self.time_label.setMinimumWidth(190)
         for w in (self.play_button, self.back_button, self.fwd_button):
@@ -117,18 +122,25 @@ class SyncPlayers(QWidget):
         row.addWidget(QLabel("Speed"))
         row.addWidget(self.speed)
         row.addWidget(self.loop)
+        row.addWidget(self.show_skeletons)
         return row
 
     def _set_enabled(self, on: bool) -> None:
-        for w in (self.play_button, self.back_button, self.fwd_button, self.slider, self.speed, self.loop):
+        for w in (self.play_button, self.back_button, self.fwd_button, self.slider, self.speed, self.loop,
+                  self.show_skeletons):
             w.setEnabled(on)
 
-    def set_videos(self, readers: list, names: list[str], fps_ref: float, tracks: list[FollowerTrack]) -> None:
-        """Show new videos (reference first); the previous readers are closed."""
+    def set_videos(self, readers: list, names: list[str], fps_ref: float, tracks: list[FollowerTrack],
+                   skeletons: list[np.ndarray | None] | None = None) -> None:
+        """Show new videos (reference first); the previous readers are closed.
+
+        skeletons: per video an optional (T, 13, 2) array of keypoints in its pixels, drawn over the frames.
+        """
         if len(readers) != len(tracks) + 1 or len(names) != len(readers):
             raise ValueError(f"{len(readers)} readers, {len(names)} names and {len(tracks)} tracks do not match")
         self.clear()
         self._readers, self._names, self._tracks = list(readers), list(names), list(tracks)
+        self._skeletons = list(skeletons) if skeletons is not None else [None] * len(readers)
         self._fps, self._n = float(fps_ref), len(readers[0])
         for i, name in enumerate(names):
             self._row.addWidget(self._make_column(i, name), 1)
@@ -241,6 +253,16 @@ class SyncPlayers(QWidget):
         if not playing:
             self.pause()
 
+    def _skeleton(self, video: int, frame: int) -> np.ndarray | None:
+        poses = self._skeletons[video] if video < len(self._skeletons) else None
+        if poses is None or not self.show_skeletons.isChecked() or not 0 <= frame < len(poses):
+            return None
+        return poses[frame]
+
+    def _redraw(self) -> None:
+        self._shown = [-1] * len(self._readers)
+        self._render()
+
     def _on_slider(self, value: int) -> None:
         if self._n and value != self.reference_frame():
             self._time = time_of(value, self._fps)
@@ -256,7 +278,8 @@ class SyncPlayers(QWidget):
             if frame != self._shown[i]:
                 fps = self._fps if i == 0 else self._tracks[i - 1].fps
                 self._views[i].set_frame(self._readers[i].read(frame),
-                                         f"frame {frame + 1}/{len(self._readers[i])}  ·  {frame / fps:.2f} s")
+                                         f"frame {frame + 1}/{len(self._readers[i])}  ·  {frame / fps:.2f} s",
+                                         self._skeleton(i, frame))
                 self._shown[i] = frame
         self.slider.blockSignals(True)
         self.slider.setValue(ref)

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+
+from ...core.skeleton import COCO13_BONES
+
+SKELETON_COLOUR = QColor(255, 140, 0)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
@@ -25,13 +29,16 @@ class VideoFrameView(QWidget):
         self._rgb: np.ndarray | None = None
         self._caption = ""
         self._flipped = False
+        self._xy: np.ndarray | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 120)
 
     def sizeHint(self) -> QSize:
         return QSize(420, 480)
 
-    def set_frame(self, rgb: np.ndarray | None, caption: str = "") -> None:
+    def set_frame(self, rgb: np.ndarray | None, caption: str = "", xy: np.ndarray | None = None) -> None:
+        """Show an (H, W, 3) RGB frame; xy: optional (13, 2) COCO-13 keypoints in its pixels (NaN: absent)."""
+        self._xy = None if xy is None else np.asarray(xy, np.float64)
         self._rgb = None if rgb is None else np.asarray(rgb)
         self._image = None if rgb is None else qimage_from_rgb(rgb)
         if self._image is not None and self._flipped:
@@ -42,7 +49,7 @@ class VideoFrameView(QWidget):
     def set_flipped(self, flipped: bool) -> None:
         if flipped != self._flipped:
             self._flipped = flipped
-            self.set_frame(self._rgb, self._caption)
+            self.set_frame(self._rgb, self._caption, self._xy)
 
     def is_flipped(self) -> bool:
         return self._flipped
@@ -61,10 +68,26 @@ class VideoFrameView(QWidget):
             target = _fit(self._image.width(), self._image.height(), self.width(), self.height() - 18)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             painter.drawImage(target, self._image)
+            if self._xy is not None:
+                self._draw_skeleton(painter, target)
         painter.setPen(QColor(230, 230, 230))
         painter.drawText(QRectF(4, self.height() - 18, self.width() - 8, 18),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._caption)
         painter.end()
+
+
+    def skeleton(self) -> np.ndarray | None:
+        return self._xy
+
+    def _draw_skeleton(self, painter: QPainter, target: QRectF) -> None:
+        """The COCO-13 bones over the picture (mirrored with it when flipped)."""
+        scale = target.width() / max(self._image.width(), 1)
+        xs = self._xy[:, 0] if not self._flipped else self._image.width() - self._xy[:, 0]
+        pts = [QPointF(target.x() + x * scale, target.y() + y * scale) for x, y in zip(xs, self._xy[:, 1])]
+        ok = np.isfinite(self._xy).all(axis=1)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(SKELETON_COLOUR, 2.0))
+        painter.drawLines([QLineF(pts[i], pts[j]) for i, j in COCO13_BONES if ok[i] and ok[j]])
 
 
 def _flipped(image: QImage) -> QImage:
