@@ -92,7 +92,8 @@ def estimate_remaining_s(timing: list[tuple[int, float]], total_steps: int) -> f
     """(total - last step) x seconds per step between the first and last (step, elapsed_s) pairs.
 
     Pairs where time or step went backwards (a resumed run restarting its clock) start a new segment;
-    only the latest segment counts; a repeated step (validation after a log line) is skipped. None when it has fewer than two distinct steps.
+    only the latest segment counts; a repeated step (validation after a log line) is skipped.
+    None when it has fewer than two distinct steps.
     """
     segment: list[tuple[int, float]] = []
     for step, t in timing:

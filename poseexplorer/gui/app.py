@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -47,6 +48,12 @@ def run_app(args: argparse.Namespace) -> int:
     code = app.exec()
     window.close()       # no-op when the user closed it; saves the layout and stops jobs after app.quit()
     delete_now(window)   # while the display exists: a GL window deleted at interpreter exit can crash
+    from .job_runner import wait_for_detached
+
+    if not wait_for_detached(30000):   # a job that will not end: leave without Qt's abort on a live thread
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     return code
 
 

@@ -137,3 +137,13 @@ class JobRunner(QObject):
                 w.setParent(None)
                 _DETACHED.append(w)
         _DETACHED[:] = [w for w in _DETACHED if w.is_running()]
+
+
+def wait_for_detached(ms: int = 30000) -> bool:
+    """Wait for jobs detached at window close (called before the process exits: a QThread destroyed while
+    running aborts the process). True when none is left running."""
+    deadline = time.monotonic() + ms / 1000
+    for w in list(_DETACHED):
+        w.wait(max(0, int(1000 * (deadline - time.monotonic()))))
+    _DETACHED[:] = [w for w in _DETACHED if w.is_running()]
+    return not _DETACHED

@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.add_panel("Scatter", self.scatter, "bottom")
         self.sync_panel = SyncPanel(self.state)  # issue 8 (sync engineer): tabbed with the scatter
         self.add_panel("Sync", self.sync_panel, "bottom")
+        self.sync_panel.synced.connect(lambda _result: self.controller.reload())  # it may index new videos
         self.tabifyDockWidget(self.docks["Scatter"], self.docks["Sync"])
         self.docks["Scatter"].raise_()
         self._default_sizes()
@@ -269,7 +270,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.save_layout()
-        self.runner.cancel_all()
+        self.runner.cancel_all(wait_ms=3000)   # a job still busy after that is detached, not killed
         self.sync_panel.shutdown()
         self.viewer.loader.stop()
         if self.skeleton3d is not None:

@@ -83,6 +83,27 @@ class SyncPanel(QWidget):
         self.sync_button = QPushButton("Sync")
         self.sync_button.setToolTip("Detect poses where needed, then align every video to the reference")
         self.sync_button.clicked.connect(self.start_sync)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.progress.setMaximumWidth(260)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.export_button = QPushButton("Export synced video…")
+        self.export_button.clicked.connect(self._choose_export)
+        self._build_sync_options()
+        for w in (self.add_button, self.library_button, self.clear_button, self.mirror_search, QLabel("Max drift"),
+                  self.drift, self.sync_button):
+            row.addWidget(w)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+        row.addStretch(1)
+        row.addWidget(self.export_button)
+        self._update_buttons()
+        return row
+
+    def _build_sync_options(self) -> None:
+        """Alignment options: mirror search and the largest drift from a constant-speed match."""
         self.mirror_search = QCheckBox("Try mirrored")
         self.mirror_search.setChecked(True)
         self.mirror_search.setToolTip("Also match each follower's left/right-flipped poses (a mirror, a selfie "
@@ -95,23 +116,6 @@ class SyncPanel(QWidget):
         self.drift.setSpecialValueText("any drift")
         self.drift.setToolTip("Keep the alignment within this many seconds of a constant-speed match "
                               "(a DTW band); 'any drift' leaves it free")
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        self.progress.setMaximumWidth(260)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setVisible(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.export_button = QPushButton("Export synced video…")
-        self.export_button.clicked.connect(self._choose_export)
-        for w in (self.add_button, self.library_button, self.clear_button, self.mirror_search, QLabel("Max drift"),
-                  self.drift, self.sync_button):
-            row.addWidget(w)
-        row.addWidget(self.progress, 1)
-        row.addWidget(self.cancel_button)
-        row.addStretch(1)
-        row.addWidget(self.export_button)
-        self._update_buttons()
-        return row
 
     def _build_side(self) -> QWidget:
         side = QWidget()

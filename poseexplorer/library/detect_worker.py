@@ -116,5 +116,4 @@ def _image_segment(seg: Segment, det: Detector, out: SegmentResult) -> None:
             out.errors.append(str(exc))
             out.rows.append((i, None))
             continue
-        det.reset()
-        out.rows.append((i, det.detect(rgb)))
+        out.rows.append((i, det.detect(rgb)))   # still mode: every image is detected afresh

@@ -19,7 +19,7 @@ from PySide6.QtCore import QTimer
 from poseexplorer.gui.app import create_app
 from poseexplorer.cli import main
 app = create_app()
-QTimer.singleShot(4000, app.quit)
+QTimer.singleShot(2500, app.quit)
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -33,6 +33,7 @@ def test_main_window_opens_and_closes(qtbot):
     window.close()
 
 
+@pytest.mark.slow
 def test_poseexplorer_command_opens_the_window_and_remembers_the_library(tmp_path):
     model = tiny_model(tmp_path / "tiny.safetensors")
     lib = tmp_path / "my library.sqlite"

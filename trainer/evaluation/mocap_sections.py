@@ -127,12 +127,24 @@ def ambiguity_section(view: RigViews, model, matches: np.ndarray, out_dir: Path,
     fig = plots.ambiguity_scatter(res.sigma, res.neighbour_2d, res.rho, out_dir / "ambiguity_sigma.png")
     order = np.argsort(sigma)
     norm = normalize_2d(view.xy.reshape(-1, 13, 2))
-    most, least = order[::-1][:6], order[:6]
+    most, least = _distinct_frames(order[::-1], m), _distinct_frames(order, m)
     gallery = plots.pose_gallery(
         [("most ambiguous", norm[most], [f"sigma {sigma[i]:.3f}" for i in most]),
          ("least ambiguous", norm[least], [f"sigma {sigma[i]:.3f}" for i in least])],
         f"Most and least ambiguous 2D poses ({view.label} views)", out_dir / "ambiguity_poses.png")
     return AmbiguitySection(res.rho, res.p_value, len(res.query), fig, gallery, view.label)
+
+
+def _distinct_frames(order: np.ndarray, n_frames: int, count: int = 6) -> np.ndarray:
+    """The first `count` flat pose indices of `order` (camera * M + frame) with different frames."""
+    seen, out = set(), []
+    for i in order:
+        if int(i) % n_frames not in seen:
+            seen.add(int(i) % n_frames)
+            out.append(int(i))
+        if len(out) == count:
+            break
+    return np.asarray(out, dtype=np.int64)
 
 
 def calibration_section(results: dict[str, RetrievalResult], out_dir: Path) -> tuple[dict, Path]:

@@ -61,8 +61,8 @@ def ambiguity_scatter(sigma: np.ndarray, near: np.ndarray, rho: float, path: Pat
 
 def _draw_pose(ax, xy: np.ndarray, title: str) -> None:
     for i, j in COCO13_BONES:
-        colour = "tab:red" if (i in LEFT_JOINTS and j in LEFT_JOINTS) else \
-            "tab:blue" if (i not in LEFT_JOINTS and j not in LEFT_JOINTS and i and j) else "0.4"
+        limb = max(i, j) in (3, 4, 5, 6, 9, 10, 11, 12)
+        colour = "0.4" if not limb else "tab:red" if max(i, j) in LEFT_JOINTS else "tab:blue"
         ax.plot(xy[[i, j], 0], xy[[i, j], 1], color=colour, lw=2)
     ax.scatter(xy[:, 0], xy[:, 1], s=8, c="k")
     ax.set_aspect("equal")

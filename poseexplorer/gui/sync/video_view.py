@@ -40,7 +40,7 @@ class VideoFrameView(QWidget):
         """Show an (H, W, 3) RGB frame; xy: optional (13, 2) COCO-13 keypoints in its pixels (NaN: absent)."""
         self._xy = None if xy is None else np.asarray(xy, np.float64)
         self._rgb = None if rgb is None else np.asarray(rgb)
-        self._image = None if rgb is None else qimage_from_rgb(rgb)
+        self._image = None if rgb is None else qimage_from_rgb(self._rgb)
         if self._image is not None and self._flipped:
             self._image = _flipped(self._image)
         self._caption = caption
@@ -81,7 +81,7 @@ class VideoFrameView(QWidget):
 
     def _draw_skeleton(self, painter: QPainter, target: QRectF) -> None:
         """The COCO-13 bones over the picture (mirrored with it when flipped)."""
-        scale = target.width() / max(self._image.width(), 1)
+        scale = target.width() / max(self._image.width(), 1)  # frame pixels -> widget pixels
         xs = self._xy[:, 0] if not self._flipped else self._image.width() - self._xy[:, 0]
         pts = [QPointF(target.x() + x * scale, target.y() + y * scale) for x, y in zip(xs, self._xy[:, 1])]
         ok = np.isfinite(self._xy).all(axis=1)
