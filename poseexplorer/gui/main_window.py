@@ -52,6 +52,16 @@ class MainWindow(QMainWindow):
         self.state.min_visibility = self.settings.min_visibility
         self.runner = JobRunner(self)
         self.docks: dict[str, QDockWidget] = {}
+        self._build_panels(with_3d)
+        self._build_menus()
+        self._build_shortcuts()
+        self._build_status_bar()
+        self.library_panel.addFilesRequested.connect(self.open_files)
+        self.library_panel.addFolderRequested.connect(self.open_folder)
+        self.controller.libraryFailed.connect(lambda msg: QMessageBox.warning(self, "Pose library", msg))
+        self._restore_layout()
+
+    def _build_panels(self, with_3d: bool | None) -> None:
         self.viewer = ViewerPanel(self.state)
         self.setCentralWidget(self.viewer)
         self.library_panel = LibraryPanel(self.state)
@@ -76,13 +86,6 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["Scatter"], self.docks["Sync"])
         self.docks["Scatter"].raise_()
         self._default_sizes()
-        self._build_menus()
-        self._build_shortcuts()
-        self._build_status_bar()
-        self.library_panel.addFilesRequested.connect(self.open_files)
-        self.library_panel.addFolderRequested.connect(self.open_folder)
-        self.controller.libraryFailed.connect(lambda msg: QMessageBox.warning(self, "Pose library", msg))
-        self._restore_layout()
 
     # --- panels -------------------------------------------------------------------------------------
     def add_panel(self, name: str, widget: QWidget, area: str = "right") -> QDockWidget:
