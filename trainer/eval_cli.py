@@ -50,11 +50,14 @@ def _command(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
     from poseexplorer.embed.model import default_model_path
     from poseexplorer.jobs import TqdmProgress
 
     from .evaluation.pipeline import SECTIONS, EvalConfig, run_evaluation
 
+    torch.set_num_threads(1)  # small batches; more threads only spin on this shared 2-core machine
     if args.val_set is None:
         print("error: --val-set is required (the held-out actor's dataset from `poseexplorer-train prepare`)",
               file=sys.stderr)

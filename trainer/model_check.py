@@ -37,6 +37,11 @@ def compare(paths: dict[str, Path], val_data: str | Path, size: int = 1000) -> d
     for name, path in paths.items():
         model = load_model(path)
         out[name] = figures(model_embedder(model), vset, model.a, model.b)
+        if name == "float32" and model.spec.visibility_input:
+            # the visibility input's worth: the same noisy views with the detector scores thrown away
+            blind = model_embedder(model)
+            hits = cross_view_hits(lambda xy, scores: blind(xy, None), vset, noisy=True, a=model.a, b=model.b)
+            out["float32_noisy_scores_ignored"] = {f"noisy_hit{k}": round(v, 5) for k, v in hits.items()}
     return out
 
 

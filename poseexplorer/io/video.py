@@ -58,8 +58,11 @@ class VideoReader:
 
     kind = "video"
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, decode_threads: int | None = None) -> None:
+        """decode_threads: FFmpeg decoding threads (None = OpenCV's default, one per core); worker
+        processes that already run in parallel use 1 to avoid oversubscribing the cores."""
         self.path = Path(path)
+        self._threads = decode_threads
         check_readable_file(self.path)
         self._cap = self._open()
         self.fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
@@ -78,7 +81,8 @@ class VideoReader:
             self.fps = 25.0  # unknown rate: a common default so that timestamps stay defined
 
     def _open(self) -> "cv2.VideoCapture":
-        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        params = [] if self._threads is None else [cv2.CAP_PROP_N_THREADS, int(self._threads)]
+        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG, params)
         if not cap.isOpened():
             cap.release()
             raise MediaError(f"{self.path}: not a readable video (OpenCV/FFmpeg could not open it; "

@@ -39,11 +39,17 @@ class SegmentResult:
     fatal: str | None = None      # the whole segment failed (e.g. the file cannot be opened)
 
 
-def init_worker(detector_factory: Callable[[str, bool], Detector] | None = None) -> None:
-    """Process initializer: ignore Ctrl-C (the parent stops us) and remember the detector factory."""
+def init_worker(detector_factory: Callable[[str, bool], Detector] | None = None, single_thread: bool = False) -> None:
+    """Process initializer: ignore Ctrl-C (the parent stops us), remember the detector factory, and with
+    several workers keep OpenCV to one thread each (the processes are the parallelism)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _state.clear()
     _state["factory"] = detector_factory or make_detector
+    if single_thread:
+        import cv2
+
+        cv2.setNumThreads(1)
+        _state["decode_threads"] = 1
 
 
 def release() -> None:
@@ -71,7 +77,7 @@ def _video_reader(path: str):
     if cached is not None:
         cached.close()
     _state["reader"] = None
-    reader = VideoReader(path)
+    reader = VideoReader(path, decode_threads=_state.get("decode_threads"))
     _state["reader"] = reader
     return reader
 

@@ -199,8 +199,8 @@ class _Run:
         pool.shutdown(wait=True)
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                   initializer=detect_worker.init_worker, initargs=(self.factory,))
+        return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=detect_worker.init_worker,
+                                   initargs=(self.factory, workers > 1))
 
     def _fill(self, pool: ProcessPoolExecutor, pending: dict, tasks: Iterator[Segment],
               workers: int) -> ProcessPoolExecutor:
