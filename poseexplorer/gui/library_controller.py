@@ -58,13 +58,31 @@ class LibraryController(QObject):
         """Load the embedding model in a worker (torch import takes seconds); then re-embed and reload."""
         def job(progress, cancel):
             progress(0, 1, "loading model")
+            import torch
+
             from ..embed.model import load_model
 
+            # One intra-op thread in the GUI process: torch's OpenMP workers spin between batches and took
+            # CPU from the GUI thread during imports; embedding a few hundred poses per batch needs no pool.
+            torch.set_num_threads(1)
             return load_model(path)
 
         self._model_loading = True
         self.runner.run(job, "load model", key="model", on_done=lambda m: self._model_loaded(m, path),
                         on_failed=lambda msg, details: self._model_failed(msg))
+
+    def load_lifter(self, path: str) -> None:
+        """Load an optional 3D-lifting model (for the 3D view of keypoint-file poses) in a worker."""
+        def job(progress, cancel):
+            from ..embed.model import load_model
+
+            model = load_model(path)
+            if model.kind != "lift3d":
+                raise ValueError(f"{path} is a {model.kind!r} model, not a 3D-lifting ('lift3d') model")
+            return model
+
+        self.runner.run(job, "load lifting model", key="lifter", on_done=self.state.set_lifter,
+                        on_failed=lambda msg, d: self.state.statusMessage.emit(f"3D lifting model: {msg}"))
 
     def _model_loaded(self, model, path: str | None) -> None:
         self._model_loading = False

@@ -197,6 +197,11 @@ class MainWindow(QMainWindow):
             self.state.optionsChanged.emit()
         if new.model_path != old.model_path:
             self.controller.load_model(new.model_path or None)
+        if new.lift_model_path != old.lift_model_path:
+            if new.lift_model_path:
+                self.controller.load_lifter(new.lift_model_path)
+            else:
+                self.state.set_lifter(None)
         if new.library_path != old.library_path and new.library_path:
             self.controller.open_library(new.library_path)
 
@@ -228,6 +233,8 @@ class MainWindow(QMainWindow):
             self.settings.library_path = self.state.library_path or lib
             self.settings.save()
         self.controller.load_model(model or self.settings.model_path or None)
+        if self.settings.lift_model_path:
+            self.controller.load_lifter(self.settings.lift_model_path)
         if paths:
             self.import_paths([str(Path(p)) for p in paths])
 

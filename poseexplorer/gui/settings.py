@@ -12,6 +12,7 @@ class AppSettings:
 
     library_path: str = ""
     model_path: str = ""
+    lift_model_path: str = ""      # optional 3D-lifting model: 3D skeletons for keypoint-file poses
     workers: int = 1
     min_visibility: float = 0.5
     reopen_last_library: bool = True

@@ -28,6 +28,8 @@ class SettingsDialog(QDialog):
         self.library.setPlaceholderText("poses.sqlite in your data folder")
         self.model = QLineEdit(settings.model_path)
         self.model.setPlaceholderText("bundled Pr-VIPE model")
+        self.lifter = QLineEdit(settings.lift_model_path)
+        self.lifter.setPlaceholderText("optional: a 3D-lifting model, for poses from keypoint files")
         self.workers = QSpinBox()
         self.workers.setRange(1, 16)
         self.workers.setValue(settings.workers)
@@ -42,6 +44,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("Library file", _path_row(self.library, self._pick_library))
         form.addRow("Model weights", _path_row(self.model, self._pick_model))
+        form.addRow("3D lifting model", _path_row(self.lifter, lambda: self._pick_into(self.lifter)))
         form.addRow("Detection workers", self.workers)
         form.addRow("Visibility threshold", self.min_vis)
         form.addRow(self.reopen)
@@ -58,12 +61,16 @@ class SettingsDialog(QDialog):
             self.library.setText(path)
 
     def _pick_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Model weights", self.model.text(),
+        self._pick_into(self.model)
+
+    def _pick_into(self, edit: QLineEdit) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Model weights", edit.text(),
                                               "Model (*.safetensors *.pt);;All files (*)")
         if path:
-            self.model.setText(path)
+            edit.setText(path)
 
     def settings(self) -> AppSettings:
         return AppSettings(library_path=self.library.text().strip(), model_path=self.model.text().strip(),
+                           lift_model_path=self.lifter.text().strip(),
                            workers=self.workers.value(), min_visibility=self.min_vis.value(),
                            reopen_last_library=self.reopen.isChecked())

@@ -46,6 +46,7 @@ class AppState(QObject):
         self.library_path: str | None = None
         self.model: Any = None
         self.model_path: str | None = None
+        self.lifter: Any = None                 # optional 3D-lifting model (kind "lift3d")
         self.snapshot: LibrarySnapshot = LibrarySnapshot.empty()
         self.media_id: int = -1
         self.frame: int = -1
@@ -65,6 +66,10 @@ class AppState(QObject):
 
     def set_model(self, model: Any, path: str | None = None) -> None:
         self.model, self.model_path = model, path
+        self.modelChanged.emit()
+
+    def set_lifter(self, lifter: Any) -> None:
+        self.lifter = lifter
         self.modelChanged.emit()
 
     def set_snapshot(self, snapshot: LibrarySnapshot) -> None:

@@ -94,3 +94,16 @@ def tiny_model(path: Path) -> Path:
     net = PrVipeNet(NetworkSpec(width=32, blocks=1)).eval()
     save_model(path, net, MatchingScale(), {"name": "tiny-random-test"})
     return path
+
+
+def tiny_lifter(path: Path) -> Path:
+    """A small randomly initialised 3D-lifting model file (kind lift3d)."""
+    import torch
+
+    from poseexplorer.embed.modelfile import save_model
+    from poseexplorer.embed.network import MatchingScale, NetworkSpec, PrVipeNet
+
+    torch.manual_seed(1)
+    net = PrVipeNet(NetworkSpec(kind="lift3d", width=32, blocks=1)).eval()
+    save_model(path, net, MatchingScale(), {"name": "tiny-lifter-test"})
+    return path

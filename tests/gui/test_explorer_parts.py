@@ -106,3 +106,15 @@ def test_pose_box_covers_the_visible_joints():
     assert x0 <= vis[:, 0].min() and y0 <= vis[:, 1].min()
     assert x0 + side >= vis[:, 0].max() and y0 + side >= vis[:, 1].max()
     assert side < 400
+
+
+def test_lifting_model_prefers_a_lift3d_main_model_then_the_optional_lifter():
+    from types import SimpleNamespace
+
+    from poseexplorer.gui.panels.skeleton3d_panel import lifting_model
+
+    emb, lift, lift2 = (SimpleNamespace(kind=k) for k in ("prvipe", "lift3d", "lift3d"))
+    assert lifting_model(SimpleNamespace(model=emb, lifter=None)) is None
+    assert lifting_model(SimpleNamespace(model=emb, lifter=lift)) is lift
+    assert lifting_model(SimpleNamespace(model=lift2, lifter=lift)) is lift2
+    assert lifting_model(SimpleNamespace(model=None, lifter=emb)) is None

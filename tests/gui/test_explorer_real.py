@@ -153,3 +153,24 @@ def _rgb(image) -> np.ndarray:
     from poseexplorer.gui.views.pose_crop import qimage_to_array
 
     return qimage_to_array(image)
+
+
+@gl
+def test_keypoint_file_pose_is_lifted_to_3d_with_a_lifting_model(qtbot, tmp_path):
+    """Keypoint files have no world landmarks: the optional lifting model gives their 3D skeleton."""
+    from poseexplorer.gui.settings import AppSettings as Settings
+
+    from .explorer_media import tiny_lifter, write_track
+
+    lifter = tiny_lifter(tmp_path / "lifter.safetensors")
+    w = MainWindow(settings=Settings(lift_model_path=str(lifter)))
+    qtbot.addWidget(w)
+    w.show()
+    w.start(library=str(tmp_path / "lib.sqlite"), model=str(tiny_model(tmp_path / "tiny.safetensors")),
+            paths=[str(write_track(tmp_path / "track.npz", 12))])
+    qtbot.waitUntil(lambda: w.state.lifter is not None and len(w.state.snapshot) == 12 and idle(w), timeout=60000)
+    w.state.select_media(w.state.snapshot.media[0].media_id, 3)
+    xyz, bones, source = w.skeleton3d.skeleton_of(w.state.pose_id)
+    assert xyz.shape == (17, 3) and np.isfinite(xyz).all() and "lifted" in source
+    qtbot.waitUntil(lambda: w.skeleton3d.view.shown[0], timeout=5000)
+    w.close()

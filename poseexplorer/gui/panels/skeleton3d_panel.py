@@ -27,6 +27,14 @@ def align_to(target: np.ndarray, source: np.ndarray) -> np.ndarray:
     return out
 
 
+def lifting_model(state: AppState):
+    """The model that lifts 2D to 3D: the main model when it is a lift3d model, else the optional lifter."""
+    for model in (state.model, state.lifter):
+        if model is not None and getattr(model, "kind", "") == "lift3d":
+            return model
+    return None
+
+
 class Skeleton3DPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,10 +74,10 @@ class Skeleton3DPanel(QWidget):
             return None, (), "no pose"
         if snap.world is not None and np.isfinite(snap.world[row]).any():
             return snap.world[row], MEDIAPIPE33_BONES, "MediaPipe world landmarks"
-        model = self.state.model
-        if model is not None and getattr(model, "kind", "") == "lift3d":
-            xyz = np.asarray(model.lift(snap.xy[row:row + 1], snap.scores[row:row + 1]))[0]
-            return xyz * np.array([1.0, -1.0, 1.0]), H36M17_BONES, f"lifted by {model.name}"  # y up -> y down
+        lifter = lifting_model(self.state)
+        if lifter is not None:   # camera frame, y down: the same convention as MediaPipe world landmarks
+            xyz = np.asarray(lifter.lift(snap.xy[row:row + 1], snap.scores[row:row + 1]))[0]
+            return xyz, H36M17_BONES, f"lifted by {lifter.name}"
         return None, (), "no 3D for this pose (keypoint file; choose a 3D-lifting model in Settings)"
 
     def refresh(self, *args) -> None:
