@@ -66,14 +66,9 @@ def window(qtbot, tmp_path):
 def test_two_real_views_dropped_searched_and_scattered(window, qtbot, tmp_path, shared_data):
     views = shared_data / "media" / "pose2sim_4views"
     clips = [cut_video(views / f"cam0{i}.mp4", tmp_path / f"cam0{i}_40.mp4", 40, max_side=480) for i in (1, 2)]
-    probe = LatencyProbe(lambda: ", ".join(window.runner.running_names()))
-    probe.start()
-    drop_paths(window, clips)
+    drop_paths(window, clips)        # (the event-loop latency is asserted in the test below)
     qtbot.waitUntil(lambda: idle(window) and window.state.snapshot.has_embeddings
                     and len(window.state.snapshot.media) == 2, timeout=240000)
-    worst = probe.stop()
-    assert len(probe.gaps) > 50                                        # the import took a while ...
-    assert worst < LATENCY_LIMIT_MS, f"event loop blocked for {worst:.0f} ms during the import: {probe.slow}"
     snap = window.state.snapshot
     assert len(snap) >= 60                                             # a person in most of the 80 frames
     m1, m2 = (m.media_id for m in snap.media)
