@@ -107,7 +107,7 @@ def _grads(fast: bool, kind: str = "prvipe"):
                         fast=fast, log_std_a=la, log_std_p=lp)
     parts.total.backward()
     grads = [p.grad.clone() for p in list(net.parameters()) + list(scale.parameters())]
-    return float(parts.total), grads
+    return float(parts.total.detach()), grads
 
 
 @pytest.mark.parametrize("kind", ["prvipe", "l2vipe"])
