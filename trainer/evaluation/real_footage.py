@@ -4,8 +4,10 @@ Detection uses the library's detector (poseexplorer.detect.MediaPipeDetector, tr
 (poseexplorer.io.open_media); results are cached in an NPZ so the slow part runs once.
 Retrieval: a query is frame t of view A with a person; the index is every frame of view B with a
 person; a hit at k if any of the top k is within +-`tolerance` frames of t (the views are synchronised
-to within a couple of frames). Sync: DTW between every ordered view pair; the truth is about the
-identity, so the error is the mean |sync_map[t] - t| in frames.
+to within a couple of frames). Sync: an excerpt of view A (the middle of the clip) is found in the whole of
+view B by subsequence DTW; the truth is about the identity, so the error is the mean |sync_map[t] -
+(t + start of the excerpt)| in frames. (Whole-clip DTW of two equal-length views would reward an
+uninformative cost: DTW's diagonal preference alone returns the identity.)
 """
 from __future__ import annotations
 
@@ -112,12 +114,16 @@ def instant_retrieval(scorer: Any, det: ViewDetections, ks: tuple[int, ...] = (1
                             if all_hits[ks[0]] else 0)
 
 
-def sync_errors(align: Callable[[int, int], np.ndarray], det: ViewDetections) -> dict:
-    """Mean |sync_map[t] - t| (frames) for every ordered view pair; align(a, b) -> sync_map (T_a,)."""
+def sync_errors(align: Callable[[int, int], np.ndarray], det: ViewDetections, offset: int = 0) -> dict:
+    """Mean |sync_map[t] - (t + offset)| (frames) for every ordered view pair.
+
+    align(a, b) -> sync_map (T_a,): the frame of view b for each frame of view a's excerpt, which starts
+    at frame `offset` of the (synchronised) videos.
+    """
     out = {}
     for a in range(len(det.names)):
         for b in range(len(det.names)):
             if a != b:
                 sync = np.asarray(align(a, b), dtype=np.float64)
-                out[(det.names[a], det.names[b])] = float(np.abs(sync - np.arange(len(sync))).mean())
+                out[(det.names[a], det.names[b])] = float(np.abs(sync - offset - np.arange(len(sync))).mean())
     return out

@@ -101,7 +101,7 @@ def _compare(tab, a: str, b: str, views: list[str], claim: str) -> str | None:
         return None
     wins = [v for v, x, y in pairs if x > y]
     verdict = "holds everywhere" if len(wins) == len(pairs) else "fails everywhere" if not wins else \
-        "holds on " + ", ".join(wins) + " only"
+        "holds on " + "; ".join(wins) + " only"
     detail = "; ".join(f"{v}: {x:.1f} vs {y:.1f}" for v, x, y in pairs)
     return f"- {claim}: **{verdict}** ({detail})"
 

@@ -34,6 +34,9 @@ def run_retrieval(state, progress, cancel) -> str:
             for r, n in limits.items()) + ".\n\n"
     text += report.retrieval_markdown(tab, labels, len(state.eval_index), _rig_sizes())
     text += "\n" + report.findings_markdown(tab, labels, {r: lab for r, (lab, _) in ROLES.items()})
+    text += ("\nThe no-aug variants were trained on 4 cameras at azimuth 0/90/180/270 degrees and zero elevation "
+             "around the normalised pose (trainer chest_views); the chest rig here looks down from 1.5 m at the "
+             "room's corners and the subject turns, so it is close to, not identical with, their training views.\n")
     hit1 = {row: {v: 100 * res[v].hit_at(1) for v in labels if v in res} for row, res in tab.results.items()
             if "diagnostic" not in row}
     fig = plots.hit_bars(hit1, "Cross-view Hit@1 on held-out actor mm", state.figures / "retrieval_hit1.png")
