@@ -34,6 +34,9 @@ def run_retrieval(state, progress, cancel) -> str:
             for r, n in limits.items()) + ".\n\n"
     text += report.retrieval_markdown(tab, labels, len(state.eval_index), _rig_sizes())
     text += "\n" + report.findings_markdown(tab, labels, {r: lab for r, (lab, _) in ROLES.items()})
+    text += ("\nThe bundled model was trained longer than the variants and picked its checkpoint on mm (see the "
+             "training table), so claims against it mix model choice with training budget; the like-for-like "
+             "comparisons are those against the 'short run' Pr-VIPE row, which had the variants' schedule.\n")
     text += ("\nThe no-aug variants were trained on 4 cameras at azimuth 0/90/180/270 degrees and zero elevation "
              "around the normalised pose (trainer chest_views); the chest rig here looks down from 1.5 m at the "
              "room's corners and the subject turns, so it is close to, not identical with, their training views.\n")
