@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,25 +16,14 @@ from ..core.poses import Embedding
 from ..core.probability import DEFAULT_SAMPLES, matching_probability, probability_from_samples
 from .inputs import network_input, visibility
 from .modelfile import ModelFileError, load_network
+from .paths import LIFTER_NAME, bundled_asset_path, default_model_path
 from .network import PrVipeNet, fold_batchnorm
 
-DEFAULT_NAME = "prvipe.safetensors"
-ENV_VAR = "POSEEXPLORER_MODEL"
 DEFAULT_THRESHOLD = 0.3
 #: stddev reported by point models (l2vipe, lift3d): tiny, so sampling reduces to the mean.
 POINT_STDDEV = 1e-6
 
-__all__ = ["PoseModel", "load_model", "default_model_path", "ModelFileError"]
-
-
-def default_model_path() -> Path:
-    """$POSEEXPLORER_MODEL, else assets/prvipe.safetensors of the source tree or the installed data."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env)
-    candidates = [Path(__file__).resolve().parents[2] / "assets" / DEFAULT_NAME,
-                  Path(sys.prefix) / "share" / "poseexplorer" / "assets" / DEFAULT_NAME]
-    return next((p for p in candidates if p.is_file()), candidates[0])
+__all__ = ["PoseModel", "load_model", "default_model_path", "bundled_asset_path", "LIFTER_NAME", "ModelFileError"]
 
 
 class PoseModel:

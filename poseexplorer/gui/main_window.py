@@ -233,8 +233,9 @@ class MainWindow(QMainWindow):
             self.settings.library_path = self.state.library_path or lib
             self.settings.save()
         self.controller.load_model(model or self.settings.model_path or None)
-        if self.settings.lift_model_path:
-            self.controller.load_lifter(self.settings.lift_model_path)
+        lifter = self.settings.lift_model_path or _bundled_lifter()
+        if lifter:
+            self.controller.load_lifter(lifter)
         if paths:
             self.import_paths([str(Path(p)) for p in paths])
 
@@ -286,3 +287,11 @@ class MainWindow(QMainWindow):
         if self.skeleton3d is not None:
             self.skeleton3d.view.release()
         super().closeEvent(event)
+
+
+def _bundled_lifter() -> str:
+    """The bundled 3D-lifting model's path when it is installed, else "" (checked without importing torch)."""
+    from ..embed.paths import LIFTER_NAME, bundled_asset_path
+
+    path = bundled_asset_path(LIFTER_NAME)
+    return str(path) if path.is_file() else ""

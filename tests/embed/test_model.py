@@ -170,3 +170,23 @@ def test_bundled_model_loads_with_its_card():
     assert card["training"]["steps"] > 0 and card["validation"]["figures"]["val_hit1"] > 0
     assert {"hdm05", "cmu"} <= set(card["data"][0]["sources"])
     assert (REPO / "assets" / "prvipe.safetensors").stat().st_size <= 20 * 2**20
+
+
+def test_bundled_lifter_is_a_lifting_model_and_lifts_plausibly():
+    """The bundled lift3d model (for keypoint-file poses in the 3D view) loads and beats the mean pose."""
+    from poseexplorer.core.camera import random_camera_2d
+    from poseexplorer.core.npmpjpe import np_mpjpe
+    from poseexplorer.embed.paths import LIFTER_NAME, bundled_asset_path
+    from tests.core.test_camera import front_facing_pose
+
+    path = bundled_asset_path(LIFTER_NAME)
+    if not path.is_file():
+        pytest.skip("no bundled lifting model")
+    lifter = load_model(path)
+    assert lifter.kind == "lift3d"
+    rng = np.random.default_rng(0)
+    poses = np.repeat(front_facing_pose()[None], 64, 0)
+    xy = random_camera_2d(poses, rng) * 400 + 300
+    lifted = lifter.lift(xy, None)
+    assert lifted.shape == (64, 17, 3) and np.isfinite(lifted).all()
+    assert np.mean(np_mpjpe(poses, lifted)) < 0.3

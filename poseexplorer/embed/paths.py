@@ -1,0 +1,25 @@
+"""Where the bundled model files live (numpy/torch free, so the GUI can check them on its own thread)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_NAME = "prvipe.safetensors"
+#: The bundled 3D-lifting model (same backbone regressing normalised H36M-17), used for the 3D view of poses
+#: that come from keypoint files (no MediaPipe world landmarks).
+LIFTER_NAME = "lift3d.safetensors"
+ENV_VAR = "POSEEXPLORER_MODEL"
+
+
+def bundled_asset_path(name: str) -> Path:
+    """assets/<name> of the source tree, else of the installed data (<prefix>/share/poseexplorer/assets)."""
+    candidates = [Path(__file__).resolve().parents[2] / "assets" / name,
+                  Path(sys.prefix) / "share" / "poseexplorer" / "assets" / name]
+    return next((p for p in candidates if p.is_file()), candidates[0])
+
+
+def default_model_path() -> Path:
+    """$POSEEXPLORER_MODEL, else assets/prvipe.safetensors of the source tree or the installed data."""
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else bundled_asset_path(DEFAULT_NAME)
