@@ -166,7 +166,8 @@ class TrainingDialog(QDialog):
         if not resume and metrics.exists():
             metrics.unlink()  # a leftover of a run that never saved a checkpoint
         self._tail = self._MetricsTail(metrics)
-        args = ["train", str(config_path), "--out-dir", cfg.out_dir] + (["--resume"] if resume else [])
+        args = ["train", str(config_path), "--out-dir", cfg.out_dir, "--no-progress"]  # no tqdm bars in the log
+        args += ["--resume"] if resume else []
         self._mode = "train"
         self.log.clear()
         self.process.start(*args, cwd=cfg.out_dir)
@@ -179,7 +180,10 @@ class TrainingDialog(QDialog):
     def _poll(self) -> None:
         if self._tail is None:
             return
-        self._progress.add_all(self._tail.read_new())
+        records = self._tail.read_new()
+        self._progress.add_all(records)
+        for line in filter(None, map(metrics_log_line, records)):
+            self.log.appendPlainText(line)
         p = self._progress
         self.curves.set_data(p.loss_steps, p.loss, p.val_steps, p.val_hit1)
         self.bar.setValue(min(p.step, self._config.steps))
@@ -324,3 +328,18 @@ class TrainingDialog(QDialog):
                 worker.wait()
         super().closeEvent(event)
 
+
+def metrics_log_line(record: dict) -> str | None:
+    """One readable log line for a metrics.jsonl record (the trainer runs without a progress bar)."""
+    if record.get("event"):
+        message = record.get("message")
+        return f"{record['event']}" + (f": {message}" if message else "")
+    if not isinstance(record.get("step"), (int, float)):
+        return None
+    parts = [f"step {int(record['step'])}"]
+    for key, label in (("loss", "loss"), ("val_hit1", "val Hit@1")):
+        if isinstance(record.get(key), (int, float)):
+            parts.append(f"{label} {float(record[key]):.4f}")
+    if isinstance(record.get("elapsed_s"), (int, float)):
+        parts.append(f"{float(record['elapsed_s']):.0f} s")
+    return "  ·  ".join(parts) if len(parts) > 1 else None

@@ -260,7 +260,9 @@ def test_real_footage_is_detected_indexed_and_synced(qtbot, tmp_path, shared_dat
     0.1,
     pytest.param(0.0, marks=pytest.mark.xfail(
         strict=False, reason="known gap (issue note): without a drift limit the bundled model's path drifts "
-        "on cam01/cam02 (median error 18 frames measured at 21:25 UTC); needs a better model or cost")),
+        "on cam01/cam02 (median error 18 frames measured at 21:25 UTC); needs a better model or cost: the "
+        "model's mean cost on the true path is higher than on the wrong one (1.65 vs 1.22), so no default band "
+        "around a line fitted to the free path helps (sync_followup.md)")),
 ])
 def test_real_views_with_a_known_warp_are_synced(qtbot, tmp_path, shared_data, max_drift_s):
     """Detection (MediaPipe, through the library) + the bundled model + DTW recover the re-timing of cam02
@@ -338,3 +340,106 @@ def test_the_main_window_has_the_sync_dock(qtbot):
     window.state.library_path = "/data/poses.sqlite"
     assert panel.library_path() == "/data/poses.sqlite"  # the app's library (and model) are used
     assert window.docks["Sync"].toggleViewAction() in window.view_menu.actions()
+
+
+def test_playback_decodes_in_background_threads_without_stalling_the_gui(qtbot, tmp_path):
+    """Two 1280x720 videos at 1x: the clock's ticks never wait for a decoder (the GUI thread only paints),
+    the event loop never stalls > 100 ms, and most frames reach the screen (the right ones)."""
+    import threading
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from poseexplorer.align.playback import FollowerTrack
+    from poseexplorer.gui.sync.players import SyncPlayers
+    from poseexplorer.io import open_media
+
+    n, fps = 45, 30.0
+    paths = [write_coded_video(tmp_path / f"{name}.avi", n, fps, (1280, 720)) for name in "ab"]
+    players = SyncPlayers()
+    qtbot.addWidget(players)
+    players.resize(900, 400)
+    players.show()
+    qtbot.waitExposed(players)
+    track = FollowerTrack(np.minimum(np.arange(n) + 2, n - 1), n, fps)  # the follower runs 2 frames ahead
+    readers = [ThreadRecordingReader(open_media(str(p))) for p in paths]
+    players.set_videos(readers, ["a", "b"], fps, [track])
+    decode_s = _seconds_per_read(paths[0], n)
+
+    tick_s, gaps, shown_ok = [], [], []
+    original_tick = players._tick
+
+    def timed_tick():
+        t0 = time.perf_counter()
+        original_tick()
+        tick_s.append(time.perf_counter() - t0)
+        shown_ok.append(all(read_code(v.frame()) == f for v, f in zip(players.views(), players.shown_frames())))
+
+    players._timer.timeout.disconnect(players._tick)
+    players._timer.timeout.connect(timed_tick)
+    last = [time.perf_counter()]
+
+    def beat():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(5)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+    qtbot.wait(300)  # the machine's own scheduling gaps with nothing playing (it is shared)
+    idle_gap, gaps[:] = max(gaps), []
+    for r in readers:
+        r.threads.clear()
+    players.play()
+    qtbot.waitUntil(lambda: not players.is_playing(), timeout=10000)
+    gui_reads = [r.threads.count(threading.get_ident()) for r in readers]
+    heartbeat.stop()
+    counts = players.playback_counts()
+    share = counts["shown"] / (2 * n)
+    print(f"decode {decode_s * 1000:.1f} ms/frame; tick median {np.median(tick_s) * 1000:.2f} ms, max "
+          f"{max(tick_s) * 1000:.1f} ms over {len(tick_s)} ticks; max event-loop gap {max(gaps) * 1000:.0f} ms "
+          f"(idle {idle_gap * 1000:.0f} ms); "
+          f"shown {counts['shown']} dropped {counts['dropped']} of {2 * n} ({share:.0%})")
+    assert all(shown_ok)  # every frame on screen is the frame its view says it shows
+    assert players.shown_frames() == [n - 1, n - 1]  # playback ended on the last frames, shown exactly
+    assert max(gui_reads) <= 1  # the GUI thread decoded at most the last frame (shown exactly when it stopped)
+    assert sum(len(r.threads) for r in readers) >= counts["shown"] > 0  # the rest came from the decode threads
+    assert np.median(tick_s) < 2 * decode_s  # a synchronous tick decoded both views' frames
+    assert max(gaps) < 0.1 + idle_gap  # never stalls > 100 ms beyond what the machine's load does anyway
+    assert share >= 1 / 3  # measured 84-94 % of 90 here (2 shared cores); 7 % was the problem at 1080p
+
+
+class ThreadRecordingReader:
+    """A media reader that records the thread of every read."""
+
+    def __init__(self, reader) -> None:
+        self.reader, self.threads = reader, []
+
+    def __len__(self) -> int:
+        return len(self.reader)
+
+    def read(self, i: int):
+        import threading
+
+        self.threads.append(threading.get_ident())
+        return self.reader.read(i)
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+def _seconds_per_read(path, n: int) -> float:
+    """Median time of one frame read of this video here and now (what a synchronous tick paid per view)."""
+    import time
+
+    from poseexplorer.io import open_media
+
+    reader, times = open_media(str(path)), []
+    for i in range(0, n, 3):
+        t0 = time.perf_counter()
+        reader.read(i)
+        times.append(time.perf_counter() - t0)
+    reader.close()
+    return float(np.median(times))

@@ -120,6 +120,9 @@ def test_train_cancel_resume_export_and_use(qtbot, tmp_path, data_dir):
     assert np.all(np.diff(p.loss_steps) > 0)  # one history: the resumed run went on, it did not restart
     assert p.val_steps and 0.0 <= p.val_hit1[-1] <= 1.0
     assert dialog.curves.point_counts()[0] == len(p.loss) > 0
+    log = dialog.log.toPlainText()  # the trainer runs with --no-progress: readable lines, no tqdm bars
+    assert f"step {target}  ·  loss" in log and "done" in log
+    assert not any(ch in log for ch in "\u2588\u258f\u258e\u258d\u258c\u258b\u258a\u2589\r")
 
     dialog.export_model()
     qtbot.waitUntil(lambda: dialog.exported_model() is not None, timeout=60000)

@@ -1,11 +1,15 @@
 """Synced players: the reference video owns one clock; each follower shows the frame its sync map gives.
 
 The clock and frame mapping are headless (poseexplorer.align.playback); this widget only reads frames
-and paints them. Frames are decoded in the GUI thread, only when the frame to show changes; at high
-speeds the clock skips frames rather than falling behind.
+and paints them. While playing, each video's frames are decoded by its own FrameLoader thread (newest
+request wins), so the clock never waits for a decoder. Each request is for the frame due when it will
+arrive (the decoder's recent latency ahead of the clock); a frame that arrives early waits for the tick
+that reaches it, one more than LATE_S of wall time behind the clock is dropped. When paused (seek, step, nudge) the frame is
+decoded at once, so what the controls promise is on screen when they return.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,9 +23,11 @@ from PySide6.QtWidgets import (
 from ...align.playback import (
     FollowerTrack, advance, clamp_speed, duration_of, frame_at, step_time, time_of,
 )
+from ..frame_loader import FrameLoader
 from .video_view import VideoFrameView
 
 TICK_MS = 15
+LATE_S = 0.15  # a decoded frame further behind the clock than this (wall time) is dropped
 
 
 class FollowerControls(QWidget):
@@ -75,6 +81,14 @@ class SyncPlayers(QWidget):
         self._n = 0
         self._time = 0.0
         self._shown: list[int] = []
+        self._wanted: list[int] = []
+        self._requested: list[int] = []
+        self._in_flight: list[bool] = []  # one request at a time per decode thread
+        self._pending: list[tuple[int, np.ndarray] | None] = []  # decoded ahead, waiting for its time
+        self._latency: list[float] = []  # seconds from request to arrival, smoothed, per video
+        self._asked_at: list[float] = []
+        self._loaders: list[FrameLoader] = []
+        self._counts = {"shown": 0, "dropped": 0}
         self._playing = False
         self._wall = QElapsedTimer()
         self._timer = QTimer(self)
@@ -148,6 +162,14 @@ class SyncPlayers(QWidget):
         self._set_enabled(True)
         self._time = 0.0
         self._shown = [-1] * len(readers)
+        self._requested = [-1] * len(readers)
+        self._in_flight = [False] * len(readers)
+        self._pending, self._latency, self._asked_at = [None] * len(readers), [0.0] * len(readers), [0.0] * len(readers)
+        self._counts = {"shown": 0, "dropped": 0}
+        for i, reader in enumerate(readers):
+            loader = FrameLoader(reader=reader, key=str(i))  # parentless: stopped and dropped in clear()
+            loader.frameReady.connect(self._on_frame_ready)
+            self._loaders.append(loader)
         self._render()
 
     def _make_column(self, i: int, name: str) -> QWidget:
@@ -170,17 +192,21 @@ class SyncPlayers(QWidget):
         return column
 
     def clear(self) -> None:
-        self.pause()
-        for reader in self._readers:
+        self._stop_clock()
+        for loader in self._loaders:
             try:
-                reader.close()
+                loader.frameReady.disconnect(self._on_frame_ready)
+                loader.stop()  # ends its thread and closes its reader
             except Exception:  # a reader that fails to close must not stop the panel
                 pass
+        self._loaders = []
         while self._row.count():
             item = self._row.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
         self._readers, self._names, self._tracks, self._views, self._shown = [], [], [], [], []
+        self._wanted, self._requested, self._in_flight = [], [], []
+        self._pending, self._latency, self._asked_at = [], [], []
         self._controls = []
         self._n = 0
         self._set_enabled(False)
@@ -207,6 +233,10 @@ class SyncPlayers(QWidget):
     def is_playing(self) -> bool:
         return self._playing
 
+    def playback_counts(self) -> dict[str, int]:
+        """Frames shown and dropped (arrived too late) by the decode threads since the videos were set."""
+        return dict(self._counts)
+
     # --- control --------------------------------------------------------------------------------
     def seek(self, ref_frame: int) -> None:
         if self._n:
@@ -215,13 +245,14 @@ class SyncPlayers(QWidget):
 
     def step(self, frames: int) -> None:
         if self._n:
-            self.pause()
+            self._stop_clock()
             self._time = step_time(self._time, frames, self._fps, self._n)
             self._render()
 
     def set_nudge(self, follower: int, frames: int) -> None:
         self._tracks[follower] = replace(self._tracks[follower], nudge=int(frames))
-        self._shown[follower + 1] = -1
+        self._shown[follower + 1] = self._requested[follower + 1] = -1
+        self._pending[follower + 1] = None
         self._render()
 
     def set_speed(self, speed: float) -> None:
@@ -241,6 +272,11 @@ class SyncPlayers(QWidget):
         self._timer.start()
 
     def pause(self) -> None:
+        """Stop the clock and show its frames exactly (decode threads may have been a frame behind)."""
+        self._stop_clock()
+        self._render()
+
+    def _stop_clock(self) -> None:
         self._playing = False
         self._timer.stop()
         self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
@@ -261,6 +297,8 @@ class SyncPlayers(QWidget):
 
     def _redraw(self) -> None:
         self._shown = [-1] * len(self._readers)
+        self._requested = [-1] * len(self._readers)
+        self._pending = [None] * len(self._readers)
         self._render()
 
     def _on_slider(self, value: int) -> None:
@@ -269,24 +307,82 @@ class SyncPlayers(QWidget):
             self._render()
 
     def _render(self) -> None:
-        """Decode and show whatever frame changed; update slider and time label."""
+        """Show (paused) or ask the decode threads for (playing) whatever frame changed; update the controls."""
         if not self._n:
             return
         ref = self.reference_frame()
-        wanted = [ref] + [t.frame_for(ref) for t in self._tracks]
-        for i, frame in enumerate(wanted):
-            if frame != self._shown[i]:
-                fps = self._fps if i == 0 else self._tracks[i - 1].fps
-                self._views[i].set_frame(self._readers[i].read(frame),
-                                         f"frame {frame + 1}/{len(self._readers[i])}  ·  {frame / fps:.2f} s",
-                                         self._skeleton(i, frame))
-                self._shown[i] = frame
+        self._wanted = [ref] + [t.frame_for(ref) for t in self._tracks]
+        for i, frame in enumerate(self._wanted):
+            if self._playing:
+                self._play_frame(i, frame)
+            else:
+                self._pending[i] = None
+                if frame != self._shown[i]:
+                    self._show(i, frame, self._loaders[i].read_now(frame))
         self.slider.blockSignals(True)
         self.slider.setValue(ref)
         self.slider.blockSignals(False)
         self.time_label.setText(f"{self._time:6.2f} / {duration_of(self._n, self._fps):.2f} s  ·  "
                                 f"frame {ref + 1}/{self._n}")
-        self.positionChanged.emit(ref, wanted[1:])
+        self.positionChanged.emit(ref, self._wanted[1:])
+
+    def _show(self, i: int, frame: int, rgb: np.ndarray) -> None:
+        fps = self._fps if i == 0 else self._tracks[i - 1].fps
+        self._views[i].set_frame(rgb, f"frame {frame + 1}/{len(self._readers[i])}  ·  {frame / fps:.2f} s",
+                                 self._skeleton(i, frame))
+        self._shown[i] = frame
+
+    def _play_frame(self, i: int, frame: int) -> None:
+        """While playing: show a frame decoded ahead once its time has come; keep the decoder one frame ahead."""
+        pending = self._pending[i]
+        if pending is not None and (pending[0] <= frame or self._seconds_off(i, pending[0]) < -self._horizon(i)):
+            self._pending[i] = None  # its time has come, or the clock jumped back past it (a seek, a loop)
+            self._present(i, *pending)
+        if not self._in_flight[i] and self._pending[i] is None:
+            ahead = self._frame_ahead(i)
+            if ahead != self._shown[i]:
+                self._request(i, ahead)
+
+    def _frame_ahead(self, i: int) -> int:
+        """The frame this view should show when a request made now arrives (the decoder's recent latency)."""
+        t = min(self._time + self.speed.value() * self._latency[i], duration_of(self._n, self._fps))
+        ref = frame_at(t, self._fps, self._n)
+        return ref if i == 0 else self._tracks[i - 1].frame_for(ref)
+
+    def _seconds_off(self, i: int, frame: int) -> float:
+        """Wall seconds `frame` is behind (+) or ahead of (-) the clock in view i at the current speed."""
+        fps = self._fps if i == 0 else self._tracks[i - 1].fps
+        return (self._wanted[i] - frame) / fps / max(self.speed.value(), 1e-6)
+
+    def _horizon(self, i: int) -> float:
+        return max(LATE_S, 2.0 * self._latency[i])
+
+    def _present(self, i: int, frame: int, rgb: np.ndarray) -> None:
+        if not 0.0 <= self._seconds_off(i, frame) <= LATE_S:
+            self._counts["dropped"] += 1  # too late (or left behind by a jump)
+            return
+        self._counts["shown"] += 1
+        self._show(i, frame, rgb)
+
+    def _request(self, i: int, frame: int) -> None:
+        self._requested[i], self._in_flight[i] = frame, True
+        self._asked_at[i] = time.perf_counter()
+        self._loaders[i].request_frame(frame)
+
+    def _on_frame_ready(self, key: str, frame: int, rgb: object) -> None:
+        """A decode thread's frame (GUI thread, queued): shown now, held until its time, or dropped."""
+        i = int(key)
+        if i >= len(self._in_flight):
+            return  # from videos shown before
+        self._in_flight[i] = False
+        self._latency[i] = 0.7 * self._latency[i] + 0.3 * (time.perf_counter() - self._asked_at[i])
+        if not self._playing or self._requested[i] != frame:
+            return  # paused since (the frame was shown directly), or nudged / redrawn meanwhile
+        if frame > self._wanted[i] and -self._seconds_off(i, frame) <= self._horizon(i):
+            self._pending[i] = (frame, rgb)  # decoded ahead: shown by the tick that reaches it
+        else:
+            self._present(i, frame, rgb)
+        self._play_frame(i, self._wanted[i])
 
 
 def display_name(path: str) -> str:
