@@ -12,7 +12,10 @@ processes, SQLite commits, bookkeeping), with N = 1 and 2. Each is timed from pr
 both include interpreter start, the mediapipe import and model creation. The bare loop runs before and
 after the candidates; their mean is the reference and their gap shows drifting load. The load average
 is printed: on a shared machine other jobs take CPU, and then several processes get a larger share of
-it than one, which flatters the 2-worker ratio.
+it than one, which flatters the 2-worker ratio (and a job busy on one of 2 cores caps it near 1.33x).
+CPU seconds of each run's whole process tree (main, fork server, workers; /proc sampled every 0.1 s)
+are printed per frame too: unlike frames/s they barely depend on other jobs, and they show the cost the
+indexer adds over the bare loop.
 """
 from __future__ import annotations
 
@@ -48,26 +51,51 @@ def bare_loop(paths: list[str]) -> int:
     return frames
 
 
-def timed(cmd: list[str]) -> tuple[float, str]:
-    t0 = time.perf_counter()
-    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    seconds = time.perf_counter() - t0
-    if res.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{res.stdout}\n{res.stderr[-2000:]}")
-    return seconds, res.stdout
+def _tree_cpu(root: int, seen: dict[int, float]) -> None:
+    """Record the CPU seconds (user + system) of every descendant of `root` in `seen` (Linux /proc)."""
+    tick, parents = os.sysconf("SC_CLK_TCK"), {}
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(f[1]), []).append((int(p), (int(f[11]) + int(f[12])) / tick))
+    todo = [root]
+    while todo:
+        for pid, cpu in parents.get(todo.pop(), []):
+            seen[pid] = max(seen.get(pid, 0.0), cpu)
+            todo.append(pid)
 
 
-def run_bare(videos: list[Path]) -> tuple[int, float]:
-    seconds, out = timed([sys.executable, __file__, "--bare", *map(str, videos)])
-    return int(out.strip().splitlines()[-1]), seconds
+def timed(cmd: list[str]) -> tuple[float, str, float]:
+    """(wall seconds, stdout, CPU seconds of the whole process tree, sampled every 0.1 s so a lower bound)."""
+    seen: dict[int, float] = {}
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=err, text=True)
+        while proc.poll() is None:
+            if sys.platform.startswith("linux"):
+                _tree_cpu(os.getpid(), seen)
+            time.sleep(0.1)
+        seconds = time.perf_counter() - t0
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{stdout}\n{stderr[-2000:]}")
+    return seconds, stdout, sum(seen.values())
 
 
-def run_index(videos: list[Path], workers: int) -> tuple[int, float]:
+def run_bare(videos: list[Path]) -> tuple[int, float, float]:
+    seconds, out, cpu = timed([sys.executable, __file__, "--bare", *map(str, videos)])
+    return int(out.strip().splitlines()[-1]), seconds, cpu
+
+
+def run_index(videos: list[Path], workers: int) -> tuple[int, float, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        seconds, out = timed([sys.executable, "-m", "poseexplorer", "index", *map(str, videos), "--library",
+        seconds, out, cpu = timed([sys.executable, "-m", "poseexplorer", "index", *map(str, videos), "--library",
                               str(Path(tmp) / "bench.sqlite"), "--workers", str(workers), "--no-embed"])
     frames = sum(int(line.split(": ")[-1].split(" frames")[0]) for line in out.splitlines() if line.startswith("ok"))
-    return frames, seconds
+    return frames, seconds, cpu
 
 
 def main() -> None:
@@ -86,15 +114,17 @@ def main() -> None:
                for w in args.workers}
     ref.append(min((run_bare(args.videos) for _ in range(args.repeat)), key=lambda r: r[1]))
     n = ref[0][0]
-    ref_fps = [f / s for f, s in ref]
+    ref_fps = [r[0] / r[1] for r in ref]
     base = sum(ref_fps) / len(ref_fps)
+    base_cpu = sum(r[2] for r in ref) / len(ref) / n
     print(f"bare MediaPipe loop: {n} frames; {ref_fps[0]:.1f} frames/s before, {ref_fps[1]:.1f} after; "
-          f"reference {base:.1f} frames/s")
-    for w, (frames, seconds) in results.items():
+          f"reference {base:.1f} frames/s; CPU {1000 * base_cpu:.1f} ms/frame")
+    for w, (frames, seconds, cpu) in results.items():
         assert frames == n, f"indexed {frames} frames, the bare loop saw {n}"
         fps = frames / seconds
         print(f"poseexplorer index --workers {w}: {frames} frames in {seconds:.1f} s = {fps:.1f} frames/s, "
-              f"ratio {fps / base:.2f}x the bare loop")
+              f"ratio {fps / base:.2f}x the bare loop; CPU {1000 * cpu / frames:.1f} ms/frame "
+              f"({cpu / frames / base_cpu:.2f}x the bare loop's, all processes)")
     print(f"load average after: {os.getloadavg()}")
 
 

@@ -89,9 +89,12 @@ def run_segment(seg: Segment) -> SegmentResult:
     out = SegmentResult(seg.media_id, seg.start, seg.stop)
     try:
         det = _detector(seg.detector, seg.kind == "video")
-        det.reset()
+        if seg.kind != "video" or _state.get("video_at") != (seg.path, seg.start):
+            det.reset()   # tracking restarts unless this segment continues the previous one of this worker
+        _state["video_at"] = None
         if seg.kind == "video":
             _video_segment(seg, det, out)
+            _state["video_at"] = (seg.path, out.rows[-1][0] + 1) if out.rows and out.end is None else None
         else:
             _image_segment(seg, det, out)
     except MediaError as exc:

@@ -5,7 +5,9 @@
 - Decoding and detection run in `workers` processes (forkserver on Linux, so a GUI's threads are never
   forked; 0 = in this process). Each task is one segment of a video (VIDEO_SEGMENT frames) or a batch of
   images; its detections are committed in one transaction as it comes back. Killing the process loses at
-  most the segments in flight; the next run detects only the frames that are missing.
+  most the segments in flight; the next run detects only the frames that are missing. With several
+  workers a video's segments are handed out in one contiguous lane per worker (planning.segments_for),
+  so workers share a long video while each mostly continues its own lane (no seek, tracking goes on).
 - A file already in the library (same content hash, even moved or renamed) reuses its detections.
 - With a model, poses without an embedding for model.sha256 are embedded in batches as each media
   finishes (switching model re-embeds without re-detecting).
@@ -76,6 +78,7 @@ class _Run:
         self.retried: set[Segment] = set()
         self.jobs: dict[int, MediaJob] = {}
         self.total = self.done = self.embedded = 0
+        self.lanes = 1
 
     # ---- planning --------------------------------------------------------------------------
     def plan(self, paths: Sequence[str | os.PathLike]) -> list[MediaJob]:
@@ -148,7 +151,7 @@ class _Run:
     def _segments(self, jobs: list[MediaJob]) -> Iterator[Segment]:
         for job in jobs:
             self.lib.set_status(job.media.id, "indexing")
-            for seg in segments_for(job, self.lib.done_frames(job.media.id), self.detector):
+            for seg in segments_for(job, self.lib.done_frames(job.media.id), self.detector, self.lanes):
                 job.outstanding += 1
                 yield seg
             job.all_submitted = True
@@ -158,6 +161,7 @@ class _Run:
     def detect(self, jobs: list[MediaJob], workers: int) -> None:
         if not jobs:
             return
+        self.lanes = max(1, workers)
         tasks = self._segments(jobs)
         if workers <= 0:
             self._detect_here(tasks)

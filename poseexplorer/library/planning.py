@@ -115,8 +115,27 @@ def missing_runs(n: int, done: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def segments_for(job: MediaJob, done: np.ndarray, detector: str) -> Iterator[Segment]:
-    """Worker tasks covering the frames of job.media not yet in `done`; a video's last task runs to the end."""
+def segments_for(job: MediaJob, done: np.ndarray, detector: str, lanes: int = 1) -> Iterator[Segment]:
+    """Worker tasks covering the frames of job.media not yet in `done`; a video's last task runs to the end.
+
+    lanes > 1 (one per worker): a video's tasks are cut into that many contiguous runs and handed out
+    round-robin, so each worker tends to get the segment that continues its last one (no seek, tracking
+    goes on) while all workers share a long video."""
+    if job.media.kind == "images" or lanes <= 1:
+        yield from _segments_in_order(job, done, detector)
+        return
+    yield from interleave_lanes(list(_segments_in_order(job, done, detector)), lanes)
+
+
+def interleave_lanes(items: list, lanes: int) -> list:
+    """items cut into `lanes` contiguous near-equal runs, then taken round-robin: lane 0's first, lane 1's
+    first, ..., lane 0's second, ..."""
+    runs = [list(r) for r in np.array_split(np.arange(len(items)), min(lanes, max(1, len(items))))]
+    order = [r[j] for j in range(max(map(len, runs))) for r in runs if j < len(r)]
+    return [items[k] for k in order]
+
+
+def _segments_in_order(job: MediaJob, done: np.ndarray, detector: str) -> Iterator[Segment]:
     m = job.media
     if m.kind == "images":
         folder = Path(m.path) if Path(m.path).is_dir() else Path(m.path).parent

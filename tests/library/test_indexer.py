@@ -88,6 +88,25 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(tmp_path, video, mon
     _check_media(lib_path, m.id, 150)
 
 
+def test_two_workers_share_one_video_and_resume_its_gaps(tmp_path, monkeypatch):
+    """One video split into segments in 2 lanes (both workers on it); a cancel leaves gaps in both
+    lanes; the next run fills exactly those, every frame once and frame-accurate."""
+    monkeypatch.setattr("poseexplorer.library.planning.VIDEO_SEGMENT", 20)
+    video = write_barcode_video(tmp_path / "long.avi", 300, fourcc="MJPG", size=(256, 64))
+    lib_path = tmp_path / "lib.sqlite"
+    seen = []
+    with pytest.raises(IndexCancelled):
+        _index(lib_path, [video], workers=2, progress=lambda d, t, m="": seen.append(d) if d else None,
+               cancel=lambda: len(seen) >= 2)
+    with Library.open(lib_path) as lib:
+        (m,) = lib.media()
+        stored = lib.frames(m.id).frame_index
+        assert 0 < len(stored) < 300 and stored.max() >= 160   # the second lane (from frame 160) ran too
+    report = _index(lib_path, [video], workers=2)
+    assert report.files[0].ok
+    _check_media(lib_path, m.id, 300)
+
+
 def test_bad_inputs_get_messages_and_the_batch_goes_on(tmp_path, video):
     d = tmp_path / "in put ü"
     d.mkdir()

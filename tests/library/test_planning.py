@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from poseexplorer.library.hashing import SAMPLE, file_hash, folder_hash
-from poseexplorer.library.planning import MediaJob, missing_runs, segments_for
+from poseexplorer.library.planning import MediaJob, interleave_lanes, missing_runs, segments_for
 from poseexplorer.library.tables import MediaInfo
 
 
@@ -37,6 +37,27 @@ def test_video_segments_cover_the_missing_frames_and_run_to_the_end(monkeypatch)
     assert [(s.start, s.stop) for s in segs] == [(5, None)]
     segs = list(segments_for(_video(20), np.array([19]), "d"))
     assert [(s.start, s.stop) for s in segs] == [(0, 10), (10, 19), (20, None)]
+
+
+def test_interleave_lanes_matches_a_slow_loop():
+    for n in range(12):
+        for lanes in range(1, 5):
+            k = min(lanes, max(1, n))
+            sizes = [n // k + (i < n % k) for i in range(k)]
+            starts = [sum(sizes[:i]) for i in range(k)]
+            slow = []
+            for j in range(max(sizes, default=0)):
+                slow += [starts[i] + j for i in range(k) if j < sizes[i]]
+            assert interleave_lanes(list(range(n)), lanes) == slow
+
+
+def test_video_lanes_hand_out_the_same_segments_round_robin(monkeypatch):
+    monkeypatch.setattr("poseexplorer.library.planning.VIDEO_SEGMENT", 10)
+    done = np.array([0, 1, 2, 12, 13])
+    plain = list(segments_for(_video(95), done, "d"))
+    laned = list(segments_for(_video(95), done, "d", lanes=2))
+    assert sorted(laned, key=lambda s: s.start) == plain and laned != plain
+    assert [s.start for s in laned[:4]] == [3, 54, 14, 64]   # each lane's next segment continues it
 
 
 def test_hashes_follow_content_not_names(tmp_path):
