@@ -35,3 +35,14 @@ def needs_display() -> bool:
 
 
 gl = pytest.mark.skipif(not needs_display(), reason="OpenGL needs an X display (run under xvfb-run)")
+
+
+@pytest.fixture(scope="session")
+def bundled_model():
+    """The bundled Pr-VIPE model through the public API, or skip when the weights are not there."""
+    import poseexplorer as px
+
+    try:
+        return px.load_model()
+    except Exception as exc:  # ModelFileError when the weights are not bundled
+        pytest.skip(f"no bundled model: {exc}")

@@ -19,11 +19,8 @@ CLIP = "mocap/hdm05/amc/kickLFront1Reps"
 
 
 @pytest.fixture(scope="module")
-def model():
-    try:
-        return px.load_model()
-    except Exception as exc:  # ModelFileError when the weights are not bundled yet
-        pytest.skip(f"no bundled model: {exc}")
+def model(bundled_model):
+    return bundled_model
 
 
 @pytest.fixture(scope="module")

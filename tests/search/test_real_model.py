@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import poseexplorer as px
 from poseexplorer.core.camera import random_camera_2d
 from poseexplorer.core.mirror import mirror_coco13
 from poseexplorer.search import PoseIndex
@@ -16,11 +15,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
 
 @pytest.fixture(scope="module")
-def model():
-    try:
-        return px.load_model()
-    except Exception as exc:  # ModelFileError when the weights are not bundled yet
-        pytest.skip(f"no bundled model: {exc}")
+def model(bundled_model):
+    return bundled_model
 
 
 @pytest.fixture(scope="module")
