@@ -22,6 +22,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+
+def _run_sync(app, panel, paths) -> "np.ndarray":
+    """Add the videos (first = reference), sync them, wait; the first follower's sync map."""
+    for path in paths:
+        panel.add_video(str(path))
+    done: list = []
+    panel.synced.connect(done.append)
+    panel.start_sync()
+    panel._worker.failed.connect(lambda msg, details: done.append(msg))
+    _wait(app, lambda: done)
+    if not panel.result():
+        raise SystemExit(f"sync failed: {done}")
+    return panel.result().followers[0].sync_map
+
 def _wait(app, condition, timeout_s: float = 900) -> None:
     end = time.monotonic() + timeout_s
     while not condition():
@@ -56,17 +70,7 @@ def shot_sync(app, out: Path, model_path: str | None, followers: list[str], drif
     panel.resize(1500 if len(followers) == 1 else 1900, 860)
     panel.drift.setValue(drift)
     panel.show()
-    panel.add_video(str(path_a))
-    for _, path, _ in written:
-        panel.add_video(str(path))
-    done: list = []
-    panel.synced.connect(done.append)
-    panel.start_sync()
-    panel._worker.failed.connect(lambda msg, details: done.append(msg))
-    _wait(app, lambda: done)
-    if not panel.result():
-        raise SystemExit(f"sync failed: {done}")
-    sync = panel.result().followers[0].sync_map
+    sync = _run_sync(app, panel, [path_a] + [path for _, path, _ in written])
     covered = [i for i in range(len(sync)) if source[0] <= i <= source[-1]]
     err = np.array([abs(source[sync[i]] - i) for i in covered])
     print(f"frame error against the known warp (60 fps frames): median {np.median(err):.1f}, "
@@ -121,16 +125,7 @@ def shot_mocap(app, out: Path, model_path: str | None) -> None:
     panel = SyncPanel(library_path=str(tmp / "lib.sqlite"), model=load_model(model_path))
     panel.resize(1500, 760)
     panel.show()
-    panel.add_video(str(a))
-    panel.add_video(str(b))
-    done: list = []
-    panel.synced.connect(done.append)
-    panel.start_sync()
-    panel._worker.failed.connect(lambda msg, details: done.append(msg))
-    _wait(app, lambda: done)
-    if not panel.result():
-        raise SystemExit(f"sync failed: {done}")
-    sync = panel.result().followers[0].sync_map
+    sync = _run_sync(app, panel, [a, b])
     inside = [i for i in range(len(sync)) if shown[0] <= i / 30.0 <= shown[-1]]
     err = np.array([abs(shown[sync[i]] - i / 30.0) for i in inside])
     print(f"time error against the known warp: median {np.median(err) * 1000:.0f} ms, "

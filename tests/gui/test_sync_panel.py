@@ -222,6 +222,16 @@ class KeypointModel:
         return Embedding(mean, np.full_like(mean, 0.05))
 
 
+def _sync_real_pair(qtbot, panel, path_a, path_b) -> None:
+    """Add two videos to the panel, sync them (detection included) and wait for a result."""
+    qtbot.addWidget(panel)
+    panel.add_video(str(path_a))
+    panel.add_video(str(path_b))
+    panel.start_sync()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=180000)
+    assert panel.result() is not None, panel.info.text()
+
+
 def _real_errors(panel, source) -> np.ndarray:
     """|source frame shown with reference frame i - i| in 60 fps frames, where B covers frame i."""
     sync = panel.result().followers[0].sync_map
@@ -238,12 +248,7 @@ def test_real_footage_is_detected_indexed_and_synced(qtbot, tmp_path, shared_dat
     path_a, path_b, source = _write_views(shared_data, tmp_path, cam_b="cam01")
     library = tmp_path / "lib.sqlite"
     panel = SyncPanel(library_path=str(library), model=KeypointModel())
-    qtbot.addWidget(panel)
-    panel.add_video(str(path_a))
-    panel.add_video(str(path_b))
-    panel.start_sync()
-    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=180000)
-    assert panel.result() is not None, panel.info.text()
+    _sync_real_pair(qtbot, panel, path_a, path_b)
     errors = _real_errors(panel, source)
     assert len(errors) > 60 and np.median(errors) <= 1 and np.mean(errors <= 3) >= 0.9, errors
     with Library.open(library) as lib:
@@ -276,13 +281,8 @@ def test_real_views_with_a_known_warp_are_synced(qtbot, tmp_path, shared_data, m
         pytest.skip(f"no model at {model} (the bundled one is not there yet)")
     path_a, path_b, source = _write_views(shared_data, tmp_path)
     panel = SyncPanel(library_path=str(tmp_path / "lib.sqlite"))
-    qtbot.addWidget(panel)
     panel.drift.setValue(max_drift_s)
-    panel.add_video(str(path_a))
-    panel.add_video(str(path_b))
-    panel.start_sync()
-    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=180000)
-    assert panel.result() is not None, panel.info.text()
+    _sync_real_pair(qtbot, panel, path_a, path_b)
     # no assertion on `mirrored`: MediaPipe's left/right labels in cam02 make the flipped match the better
     # one with the models tried (measured: median error 3 frames flipped, 6 not flipped)
     errors = _real_errors(panel, source)
