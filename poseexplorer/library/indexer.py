@@ -56,6 +56,8 @@ def index_paths(library_path: str | os.PathLike, paths: Sequence[str | os.PathLi
     model: None (detect only) or an object with .embed(xy, scores) -> Embedding, .sha256, .name.
     detector_factory(name, video) -> Detector replaces make_detector (must be picklable; for tests)."""
     progress(0, 0, f"scanning {len(paths)} input(s)")
+    if workers > 0 and paths:
+        _start_fork_server()
     with Library.open(library_path) as lib:
         run = _Run(lib, model, progress, cancel, detector, detector_factory)
         try:
@@ -299,6 +301,16 @@ def _context():
         # imported once in the fork server instead of in every worker (mediapipe takes seconds to import)
         ctx.set_forkserver_preload(["poseexplorer.library.detect_worker", "poseexplorer.io.video", "mediapipe"])
     return ctx
+
+
+def _start_fork_server() -> None:
+    """Start the fork server now (it imports mediapipe, about 0.6 s) so that its start overlaps planning;
+    ensure_running() only launches the process and does not wait for the imports."""
+    ctx = _context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
