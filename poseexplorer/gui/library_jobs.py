@@ -59,15 +59,9 @@ def warm_up_job(progress: Progress, cancel: CancelCheck) -> bool:
     """Start the indexer's process server now, from a low-priority worker thread, so the first import does
     not fork the whole GUI process while the user waits (that fork held the GIL for ~130 ms) and the
     detection processes inherit the lower priority. Uses the indexer's own context (its preload list)."""
-    import multiprocessing.forkserver
+    from ..library.indexer import start_fork_server
 
-    from ..library import indexer
-
-    make_context = getattr(indexer, "_context", None)
-    if make_context is None or make_context().get_start_method() != "forkserver":
-        return False
-    multiprocessing.forkserver.ensure_running()
-    return True
+    return start_fork_server()
 
 
 def media_job(library_path: str) -> Callable:

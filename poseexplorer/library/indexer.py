@@ -57,7 +57,7 @@ def index_paths(library_path: str | os.PathLike, paths: Sequence[str | os.PathLi
     detector_factory(name, video) -> Detector replaces make_detector (must be picklable; for tests)."""
     progress(0, 0, f"scanning {len(paths)} input(s)")
     if workers > 0 and paths:
-        _start_fork_server()
+        start_fork_server()
     with Library.open(library_path) as lib:
         run = _Run(lib, model, progress, cancel, detector, detector_factory)
         try:
@@ -303,14 +303,16 @@ def _context():
     return ctx
 
 
-def _start_fork_server() -> None:
-    """Start the fork server now (it imports mediapipe, about 0.6 s) so that its start overlaps planning;
-    ensure_running() only launches the process and does not wait for the imports."""
-    ctx = _context()
-    if ctx.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
+def start_fork_server() -> bool:
+    """Start the worker processes' fork server now (it imports mediapipe, about 0.6 s): index_paths calls it
+    first so that the start overlaps planning, and the GUI calls it at launch. ensure_running() only
+    launches the process and does not wait for its imports. False where workers are spawned instead."""
+    if _context().get_start_method() != "forkserver":
+        return False
+    from multiprocessing import forkserver
 
-        forkserver.ensure_running()
+    forkserver.ensure_running()
+    return True
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
