@@ -13,6 +13,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "prepare": ("trainer.prepare_cli", "turn folders of mocap clips (BVH, ASF/AMC, NPZ) into one cached dataset"),
     "train": ("trainer.train_cli", "train a Pr-VIPE (or L2-VIPE / 3D lifting) model from a config file"),
     "export": ("trainer.export_cli", "export a training run's weights and model card for the app"),
+    "calibrate": ("trainer.calibrate_cli", "fit a model's confidence calibration (P -> true-match rate) on training data"),
     "eval": ("trainer.eval_cli", "regenerate docs/results.md: retrieval, ambiguity, calibration, sequences"),
 }
 

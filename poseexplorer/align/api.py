@@ -26,6 +26,6 @@ def align(emb_a: Embedding, emb_b: Embedding, model: ProbabilityParams, **option
 
     Monotone, starts at (0, 0) and ends at (Ta-1, Tb-1) unless subsequence=True. `model` supplies a and b
     (a PoseModel or MatchParams). Options are those of align_sequences: mirrored_b, valid_a, valid_b, band,
-    subsequence, kernel, rate, method ("quadrature" | "sampled"), k, seed.
+    subsequence, kernel, rate, method ("quadrature" | "sampled"), k, seed, slopes, hub_neighbours.
     """
     return align_sequences(emb_a, emb_b, model, **options).path

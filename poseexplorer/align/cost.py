@@ -1,7 +1,14 @@
 """Frame cost between two embedded sequences (prvipe-method.md section 9).
 
-cost[i, j] = mean over the atrous window offsets o in {-9, -6, ..., +9} (kernel 7, rate 3) of
-D(a[i+o], b[j+o]), where D = -log P is the distance kernel of the matching probability.
+cost[i, j] = min over local slopes s in WINDOW_SLOPES (1/2 .. 2) of the mean over the atrous window
+offsets o in {-9, -6, ..., +9} (kernel 7, rate 3) of D(a[i + o/sqrt(s)], b[j + o sqrt(s)]) (offsets
+rounded), where D = -log P is the distance kernel of the matching probability. The method's window is
+the slope-1 diagonal (slopes=(1.0,)); when B runs faster or slower than A the diagonal window compares
+the wrong frames away from its centre and favours slope-1 paths, so each cell takes the best of the
+window laid along slopes 1/2..2 (benchmarks/sync_accuracy.py measures the difference on held-out mocap).
+Before the window, D gets a hub correction (hub_corrected, like CSLS in cross-lingual retrieval): a frame
+that is close to everything in the other video (a neutral or badly detected pose) would otherwise pull
+the path towards it.
 
 At sequence ends and around frames with no person the window simply has fewer terms: the mean runs over
 the offsets whose two frames both exist and are valid (offset 0 alone at worst). A pair whose whole window
@@ -29,6 +36,11 @@ from ..core.probability import matching_probability
 
 ATROUS_KERNEL = 7
 ATROUS_RATE = 3
+#: local slopes of the window (B frames per A frame), 1/2 to 2 in geometric steps; see the module docstring
+WINDOW_SLOPES: tuple[float, ...] = (0.5, 2.0**-0.5, 1.0, 2.0**0.5, 2.0)
+#: neighbours of the hub correction (hub_corrected); None or 0 turns it off
+HUB_NEIGHBOURS = 5
+_MIN_COST = float(-np.log(0.95))  # D = -log P with P <= 0.95
 _MIN_P = 1e-12
 _HERMITE_NODES = 4  # more nodes change P by < 1e-4: the gamma approximation dominates the error
 _HERMITE = [(x, w / np.sqrt(2.0 * np.pi)) for x, w in zip(*np.polynomial.hermite_e.hermegauss(_HERMITE_NODES))]
@@ -147,6 +159,32 @@ def frame_distance(emb_a: Embedding, emb_b: Embedding, a: float, b: float, metho
     return -np.log(np.clip(prob, _MIN_P, None))
 
 
+def hub_corrected(dist: np.ndarray, k: int = HUB_NEIGHBOURS) -> np.ndarray:
+    """dist minus half of each row's and each column's excess closeness. -> same shape, float32.
+
+    r_i = mean of the k smallest entries of row i, c_j = the same for column j; the result is
+    dist - (r_i - mean r) / 2 - (c_j - mean c) / 2 (CSLS-style), floored at -log 0.95, the least D.
+    k larger than a side uses the whole row or column.
+    """
+    if k < 1:
+        raise ValueError(f"the hub correction needs k >= 1 neighbours, got {k}")
+    out = np.array(dist, np.float32)  # a copy; the partial sorts below go block by block (memory)
+    rows = _smallest_mean(out, min(k, out.shape[1]))
+    cols = _smallest_mean(out.T, min(k, out.shape[0]))
+    out -= (0.5 * (rows - rows.mean())).astype(np.float32)[:, None]
+    out -= (0.5 * (cols - cols.mean())).astype(np.float32)[None]
+    return np.maximum(out, np.float32(_MIN_COST), out=out)
+
+
+def _smallest_mean(dist: np.ndarray, k: int, block: int = 256) -> np.ndarray:
+    """(rows,) float64: the mean of the k smallest entries of each row."""
+    out = np.empty(len(dist))
+    for r0 in range(0, len(dist), block):
+        part = np.partition(dist[r0:r0 + block], k - 1, axis=1)[:, :k]
+        out[r0:r0 + block] = part.mean(1, dtype=np.float64)
+    return out
+
+
 def atrous_offsets(kernel: int = ATROUS_KERNEL, rate: int = ATROUS_RATE) -> np.ndarray:
     """The window offsets, e.g. kernel 7, rate 3 -> [-9, -6, -3, 0, 3, 6, 9]."""
     if kernel < 1 or kernel % 2 == 0 or rate < 1:
@@ -178,6 +216,20 @@ def atrous_average(dist: np.ndarray, kernel: int = ATROUS_KERNEL, rate: int = AT
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
+def window_offsets(kernel: int = ATROUS_KERNEL, rate: int = ATROUS_RATE,
+                   slope: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The window's (A offsets, B offsets) along a local slope (B frames per A frame), each (kernel,) int.
+
+    The atrous offsets o are spread symmetrically: A takes round(o / sqrt(slope)), B round(o * sqrt(slope)),
+    so slope 1 gives the plain diagonal window and swapping A and B with slope 1/s gives the same pairs.
+    """
+    if not (np.isfinite(slope) and slope > 0):
+        raise ValueError(f"a window slope must be a finite number > 0, got {slope}")
+    o = atrous_offsets(kernel, rate).astype(np.float64)
+    root = np.sqrt(float(slope))
+    return np.rint(o / root).astype(np.int64), np.rint(o * root).astype(np.int64)
+
+
 def _shift_table(valid: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """(T, len(offsets)) float32: 1 where frame t + o exists and is valid."""
     t = len(valid)
@@ -186,30 +238,40 @@ def _shift_table(valid: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return (inside & valid[np.clip(idx, 0, t - 1)]).astype(np.float32)
 
 
+def _window_sum(dist: np.ndarray, r0: int, r1: int, off_a: np.ndarray, off_b: np.ndarray) -> np.ndarray:
+    """Rows r0..r1-1 of sum over k of dist[i + off_a[k], j + off_b[k]] (terms outside the matrix left out)."""
+    ta, tb = dist.shape
+    out = np.zeros((r1 - r0, tb), dist.dtype)
+    for oa, ob in zip(off_a.tolist(), off_b.tolist()):
+        i0, i1, j0, j1 = max(r0, -oa), min(r1, ta - oa), max(0, -ob), min(tb, tb - ob)
+        if i0 < i1 and j0 < j1:
+            out[i0 - r0:i1 - r0, j0:j1] += dist[i0 + oa:i1 + oa, j0 + ob:j1 + ob]
+    return out
+
+
 def _atrous_separable(dist: np.ndarray, ok_a: np.ndarray, ok_b: np.ndarray, kernel: int, rate: int,
-                      block: int = 128) -> np.ndarray:
-    """atrous_average for a mask that is valid rows x valid columns; dist holds 0 at invalid pairs.
+                      slopes: tuple[float, ...] = (1.0,), block: int = 128) -> np.ndarray:
+    """Window mean for a mask that is valid rows x valid columns (dist holds 0 at invalid pairs), taken
+    along each local slope in `slopes`, the least of them per cell.
 
     The window sums are shifted adds over blocks of rows (cache-sized, on 2 threads); the counts factor
-    as sum_o va[i+o] vb[j+o], one small matrix product per block. NaN where the whole window is missing.
+    as sum_k va[i+oa_k] vb[j+ob_k], one small matrix product per block. NaN where the whole window is missing.
     """
     ta, tb = dist.shape
-    offsets = atrous_offsets(kernel, rate)
-    shift_a, shift_b = _shift_table(ok_a, offsets), _shift_table(ok_b, offsets)
-    total = np.empty_like(dist)
+    windows = []
+    for s in slopes:
+        off_a, off_b = window_offsets(kernel, rate, s)
+        windows.append((off_a, off_b, _shift_table(ok_a, off_a), _shift_table(ok_b, off_b)))
+    total = np.full_like(dist, np.nan)
 
     def run(r0: int) -> None:
         r1 = min(ta, r0 + block)
-        out = total[r0:r1]
-        out[...] = dist[r0:r1]  # offset 0
-        for o in offsets[offsets != 0]:
-            i0, i1, j0, j1 = max(r0, -o), min(r1, ta - o), max(0, -o), min(tb, tb - o)
-            if i0 < i1 and j0 < j1:
-                out[i0 - r0:i1 - r0, j0:j1] += dist[i0 + o:i1 + o, j0 + o:j1 + o]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out /= shift_a[r0:r1] @ shift_b.T
+        for off_a, off_b, shift_a, shift_b in windows:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = _window_sum(dist, r0, r1, off_a, off_b) / (shift_a[r0:r1] @ shift_b.T)
+            np.fmin(total[r0:r1], mean, out=total[r0:r1])
 
-    _run_blocks(run, range(0, ta, block), ta * tb)
+    _run_blocks(run, range(0, ta, block), ta * tb * len(windows))
     return total
 
 
@@ -226,17 +288,27 @@ def _run_blocks(run, starts, cells: int) -> None:
 def sequence_cost(emb_a: Embedding, emb_b: Embedding, a: float, b: float, *, kernel: int = ATROUS_KERNEL,
                   rate: int = ATROUS_RATE, valid_a: np.ndarray | None = None,
                   valid_b: np.ndarray | None = None, method: str = "quadrature", k: int = 20,
-                  seed: int = 0) -> np.ndarray:
-    """The DTW cost matrix (Ta, Tb) float32: atrous-window mean of -log P, missing frames bridged."""
+                  seed: int = 0, slopes: tuple[float, ...] = WINDOW_SLOPES,
+                  hub_neighbours: int | None = HUB_NEIGHBOURS) -> np.ndarray:
+    """The DTW cost matrix (Ta, Tb) float32: atrous-window mean of -log P, missing frames bridged.
+
+    slopes: local slopes (B frames per A frame) the window is laid along; each cell keeps the least mean.
+    hub_neighbours: k of hub_corrected over the valid frames (None or 0: the plain -log P).
+    """
+    if len(slopes) == 0:
+        raise ValueError("sequence_cost needs at least one window slope")
     ok_a, ok_b = valid_rows(emb_a, valid_a), valid_rows(emb_b, valid_b)
     if not ok_a.any() or not ok_b.any():
         raise ValueError(f"cannot align: sequence {'A' if not ok_a.any() else 'B'} has no frame with a person")
     if ok_a.all() and ok_b.all():
         dist = frame_distance(emb_a, emb_b, a, b, method=method, k=k, seed=seed).astype(np.float32, copy=False)
+        if hub_neighbours:
+            dist = hub_corrected(dist, hub_neighbours)
     else:
         dist = np.zeros((len(ok_a), len(ok_b)), np.float32)
-        dist[np.ix_(ok_a, ok_b)] = frame_distance(emb_a[ok_a], emb_b[ok_b], a, b, method=method, k=k, seed=seed)
-    cost = _atrous_separable(dist, ok_a, ok_b, kernel, rate)
+        valid = frame_distance(emb_a[ok_a], emb_b[ok_b], a, b, method=method, k=k, seed=seed)
+        dist[np.ix_(ok_a, ok_b)] = hub_corrected(valid, hub_neighbours) if hub_neighbours else valid
+    cost = _atrous_separable(dist, ok_a, ok_b, kernel, rate, tuple(slopes))
     if not (ok_a.all() and ok_b.all()):  # with every frame valid, every window has offset 0
         holes = ~np.isfinite(cost)
         if holes.any():

@@ -7,7 +7,7 @@ from typing import Protocol
 import numpy as np
 
 from ..core.poses import Embedding
-from .cost import ATROUS_KERNEL, ATROUS_RATE, sequence_cost
+from .cost import ATROUS_KERNEL, ATROUS_RATE, HUB_NEIGHBOURS, WINDOW_SLOPES, sequence_cost
 from .dtw import dtw
 
 
@@ -74,18 +74,21 @@ def align_sequences(emb_a: Embedding, emb_b: Embedding, model: ProbabilityParams
                     mirrored_b: Embedding | None = None, valid_a: np.ndarray | None = None,
                     valid_b: np.ndarray | None = None, band: float | None = None, subsequence: bool = False,
                     kernel: int = ATROUS_KERNEL, rate: int = ATROUS_RATE, method: str = "quadrature",
-                    k: int = 20, seed: int = 0) -> Alignment:
+                    k: int = 20, seed: int = 0, slopes: tuple[float, ...] = WINDOW_SLOPES,
+                    hub_neighbours: int | None = HUB_NEIGHBOURS) -> Alignment:
     """Align A (Ta frames) to B (Tb frames); with mirrored_b, also to B mirrored and keep the better.
 
     mirrored_b: embeddings of B's left/right flipped poses (model.embed(mirror_coco13(xy_b))), same length
     as B. valid_a/valid_b: (T,) bool, False for frames with no person (bridged, see cost.py).
     band: Sakoe-Chiba half-width in frames of B. subsequence: find A inside a longer B.
+    slopes, hub_neighbours: the cost window's local slopes and the hub correction (cost.sequence_cost).
     """
     if len(emb_a) == 0 or len(emb_b) == 0:
         raise ValueError(f"cannot align empty sequences ({len(emb_a)} and {len(emb_b)} frames)")
     if mirrored_b is not None and len(mirrored_b) != len(emb_b):
         raise ValueError(f"mirrored_b has {len(mirrored_b)} frames but B has {len(emb_b)}")
-    options = dict(kernel=kernel, rate=rate, valid_a=valid_a, valid_b=valid_b, method=method, k=k, seed=seed)
+    options = dict(kernel=kernel, rate=rate, valid_a=valid_a, valid_b=valid_b, method=method, k=k, seed=seed,
+                   slopes=slopes, hub_neighbours=hub_neighbours)
     best = None
     for mirrored, seq in ((False, emb_b), (True, mirrored_b)):
         if seq is None:

@@ -16,6 +16,13 @@ from ..jobs import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from .playback import FollowerTrack, native_sync_map, paired_frames, resample_indices
 from .sequences import align_sequences
 
+#: the sync window: SYNC_WINDOW_TAPS taps SYNC_WINDOW_RATE frames apart (+-20 frames at the reference's
+#: fps; the method's 7 x 3 is +-9), along slopes 1/2..2 (cost.WINDOW_SLOPES), after the hub correction;
+#: chosen on held-out mocap with benchmarks/sync_accuracy.py (a longer window copes better with noisy
+#: cross-view costs once it follows the local slope; along the diagonal only, it got worse)
+SYNC_WINDOW_TAPS = 11
+SYNC_WINDOW_RATE = 4
+
 
 @dataclass(frozen=True)
 class PoseSequence:
@@ -106,16 +113,19 @@ def resampled(seq: PoseSequence, fps_to: float) -> tuple[PoseSequence, np.ndarra
 
 
 def align_follower(reference: PoseSequence, follower: PoseSequence, model,
-                   max_drift_s: float | None = None) -> FollowerSync:
+                   max_drift_s: float | None = None, **options) -> FollowerSync:
     """Align one follower to the reference; `model` has the matching scale `a`, `b`.
 
     max_drift_s: keep the path within this many seconds of the straight line from start to end (a DTW
-    band), None = unconstrained.
+    band), None = unconstrained. options: passed to align_sequences; the window defaults to
+    SYNC_WINDOW_TAPS taps SYNC_WINDOW_RATE frames apart.
     """
     common, samples = resampled(follower, reference.fps)
     band = None if max_drift_s is None else max_drift_s * reference.fps
+    options = {"kernel": SYNC_WINDOW_TAPS, "rate": SYNC_WINDOW_RATE, **options}
     al = align_sequences(reference.embedding, common.embedding, model, mirrored_b=common.mirrored,
-                         valid_a=np.asarray(reference.valid), valid_b=np.asarray(common.valid), band=band)
+                         valid_a=np.asarray(reference.valid), valid_b=np.asarray(common.valid), band=band,
+                         **options)
     sync = native_sync_map(al.sync_map, samples, reference.n_frames, reference.fps, reference.fps)
     return FollowerSync(follower.name, follower.path, follower.fps, follower.n_frames, sync,
                         np.asarray(al.cost), np.asarray(al.path), samples, float(al.distance),

@@ -14,6 +14,7 @@ import torch
 
 from ..core.poses import Embedding
 from ..core.probability import DEFAULT_SAMPLES, matching_probability, probability_from_samples
+from .calibration import IDENTITY, Calibration, calibration_for
 from .inputs import network_input, visibility
 from .modelfile import ModelFileError, load_network
 from .paths import LIFTER_NAME, bundled_asset_path, default_model_path
@@ -40,6 +41,12 @@ class PoseModel:
         self._backbone = fold_batchnorm(net)
         self._mean_head = net.mean_head.eval()
         self._stddev_head = net.stddev_head.eval() if net.stddev_head is not None else None
+        #: P -> true-match rate from `<name>.calibration.json` (load_model); IDENTITY (fitted False) if none
+        self.calibration: Calibration = IDENTITY
+
+    def confidence(self, p):
+        """The calibrated confidence of matching probabilities P (same shape; raw P when uncalibrated)."""
+        return self.calibration.apply(p)
 
     def __repr__(self) -> str:
         return f"PoseModel(name={self.name!r}, kind={self.kind!r}, dim={self.embed_dim}, sha256={self.sha256[:12]})"
@@ -95,4 +102,6 @@ def load_model(path: str | os.PathLike | None = None) -> PoseModel:
     file = Path(path) if path is not None else default_model_path()
     net, scale, card, digest = load_network(file)
     name = card.get("name") or file.name.removesuffix(".safetensors")
-    return PoseModel(net, float(scale.a.detach()), float(scale.b.detach()), card, digest, name)
+    model = PoseModel(net, float(scale.a.detach()), float(scale.b.detach()), card, digest, name)
+    model.calibration = calibration_for(file, digest)  # a sidecar of another model is ignored with a warning
+    return model

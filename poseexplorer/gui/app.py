@@ -10,7 +10,7 @@ def create_app(argv: list[str] | None = None):
     """The QApplication (created once), with the application's names set for QSettings."""
     from PySide6.QtWidgets import QApplication
 
-    from .pyside_fixes import prepare_qt
+    from .qt_setup import prepare_qt
 
     prepare_qt()
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])

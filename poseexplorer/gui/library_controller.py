@@ -2,6 +2,8 @@
 
 All slow work goes through the JobRunner; results come back as signals into the GUI thread and are
 written to AppState. It owns no widgets except the import rows it asks the LibraryPanel to show.
+When a snapshot arrives and nothing is selected (after an import, at start with a non-empty library),
+it selects a media (`media_to_open`), so the viewer is never left blank.
 """
 from __future__ import annotations
 
@@ -13,7 +15,24 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from . import library_jobs
 from .job_runner import JobRunner
 from .panels.library_panel import LibraryPanel
+from .snapshot import LibrarySnapshot
 from .state import AppState
+
+
+def media_to_open(snapshot: LibrarySnapshot, preferred: int | None = None) -> tuple[int, int] | None:
+    """(media_id, frame) to show when nothing is selected, or None for a library with nothing readable.
+
+    The preferred media (the first file of an import that just finished) when the snapshot has it, else the
+    first media with a person, else the first media that did not fail; at its first frame with a person
+    (frame 0 when it has none).
+    """
+    usable = [m.media_id for m in snapshot.media if m.status != "error"]
+    with_poses = [mid for mid in usable if len(snapshot.frames_of(mid))]
+    order = ([preferred] if preferred in usable else []) + with_poses + usable
+    if not order:
+        return None
+    frames = snapshot.frames_of(order[0])
+    return order[0], int(frames[0]) if len(frames) else 0
 
 
 class LibraryController(QObject):
@@ -37,6 +56,7 @@ class LibraryController(QObject):
         self._media_timer.setInterval(2000)
         self._media_timer.timeout.connect(self._poll_media)
         self._imports = 0
+        self._open_after_import: int | None = None   # media id the viewer opens once its snapshot is in
         panel.removeRequested.connect(self.remove_media)
         panel.clearErrorsRequested.connect(self.clear_errors)
 
@@ -124,11 +144,21 @@ class LibraryController(QObject):
     def _snapshot_loaded(self, snapshot) -> None:
         self.state.set_snapshot(snapshot)
         self.state.statusMessage.emit(f"{len(snapshot.media)} media, {len(snapshot)} poses")
+        self._open_something(snapshot)
         missing = [m for m in snapshot.media if m.media_id not in self.panel.thumbnails and m.status != "error"]
         if missing:
             self.runner.run(library_jobs.thumbnail_job(missing), "thumbnails", key="thumbnails", queue=True,
                             on_done=self.panel.set_thumbnails)
         self.snapshotLoaded.emit()
+
+    def _open_something(self, snapshot: LibrarySnapshot) -> None:
+        """Nothing selected: show the imported (or first) media, so the viewer is not blank."""
+        if self.state.media_id >= 0:
+            return
+        pick = media_to_open(snapshot, self._open_after_import)
+        if pick is not None:
+            self._open_after_import = None
+            self.state.select_media(*pick)
 
     # --- import -----------------------------------------------------------------------------------
     def import_paths(self, paths: list[str]) -> None:
@@ -166,6 +196,9 @@ class LibraryController(QObject):
         self.panel.remove_import_row(row)
         errors = [f"{Path(f.path).name}: {f.message}" for f in report.files if not f.ok]
         self.panel.add_errors(errors)
+        imported = [f.media_id for f in report.files if f.ok and f.media_id is not None]
+        if imported and self.state.media_id < 0:
+            self._open_after_import = imported[0]
         self.reload()
         self.importFinished.emit(report)
 

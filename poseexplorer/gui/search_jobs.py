@@ -78,10 +78,13 @@ def search_job(snapshot: LibrarySnapshot, model: Any, cache: IndexCache, req: Se
                            exclude_pose_ids=(req.pose_id,), min_visibility=req.min_visibility,
                            mirror=req.mirror, query_mirrored=mirrored)
         out = []
-        for h in hits:
+        calibration = getattr(model, "calibration", None)
+        calibrated = calibration is not None and calibration.fitted
+        for h in hits:  # ranked by raw P; the calibration is monotone, so the order is the same
             r = snapshot.row_of(int(h.pose_id))
+            conf = float(model.confidence(float(h.probability))) if calibrated else None
             out.append(ResultRow(int(h.pose_id), int(h.media_id), int(snapshot.frames[r]),
-                                 float(h.probability), bool(h.mirrored)))
+                                 float(h.probability), bool(h.mirrored), confidence=conf))
         progress(2, 2, "done")
         return out
     return job

@@ -24,6 +24,13 @@ class ResultRow:
     probability: float
     mirrored: bool = False
     extra: dict = field(default_factory=dict)
+    #: the model's calibrated confidence of `probability` (None: the model has no calibration)
+    confidence: float | None = None
+
+    @property
+    def shown_confidence(self) -> float:
+        """What the GUI shows as the confidence: calibrated when available, else the raw P."""
+        return self.probability if self.confidence is None else self.confidence
 
 
 class AppState(QObject):

@@ -80,7 +80,8 @@ def test_window_cost_equals_slow_loop_including_ends(gaps):
     if gaps:
         ok_a[[0, 5, 6, 7, 30]] = False
         ok_b[10:31] = False  # longer than the window: some pairs have no valid term at all
-    cost = C.sequence_cost(ea, eb, 0.6, 0.1, valid_a=ok_a, valid_b=ok_b)
+    cost = C.sequence_cost(ea, eb, 0.6, 0.1, valid_a=ok_a, valid_b=ok_b, slopes=(1.0,),
+                           hub_neighbours=None)
     dist = np.full((40, 33), np.nan)
     dist[np.ix_(ok_a, ok_b)] = C.frame_distance(ea[ok_a], eb[ok_b], 0.6, 0.1)
     ref = slow_window_cost(dist, ok_a, ok_b, C.atrous_offsets())
@@ -93,6 +94,110 @@ def test_window_cost_equals_slow_loop_including_ends(gaps):
     if not gaps:
         assert cost[0, 0] == pytest.approx(np.mean([dist[o, o] for o in (0, 3, 6, 9)]), rel=1e-5)
     assert np.isfinite(cost).all()
+
+
+def slow_sloped_cost(dist, ok_a, ok_b, offsets, slopes) -> np.ndarray:
+    """min over slopes s of the mean of dist[i + round(o / sqrt(s)), j + round(o sqrt(s))], valid pairs only."""
+    ta, tb = dist.shape
+    out = np.full((ta, tb), np.nan)
+    for i in range(ta):
+        for j in range(tb):
+            means = []
+            for s in slopes:
+                vals = []
+                for o in offsets:
+                    p, q = i + int(np.rint(o / np.sqrt(s))), j + int(np.rint(o * np.sqrt(s)))
+                    if 0 <= p < ta and 0 <= q < tb and ok_a[p] and ok_b[q]:
+                        vals.append(dist[p, q])
+                if vals:
+                    means.append(np.mean(vals))
+            if means:
+                out[i, j] = min(means)
+    return out
+
+
+def test_window_offsets_follow_the_slope_symmetrically():
+    np.testing.assert_array_equal(C.window_offsets(7, 3, 1.0), [C.atrous_offsets()] * 2)
+    oa, ob = C.window_offsets(7, 3, 2.0)
+    np.testing.assert_array_equal(oa, [-6, -4, -2, 0, 2, 4, 6])
+    np.testing.assert_array_equal(ob, [-13, -8, -4, 0, 4, 8, 13])
+    ba, bb = C.window_offsets(7, 3, 0.5)  # slope 1/2 is slope 2 with A and B swapped
+    np.testing.assert_array_equal(ba, ob)
+    np.testing.assert_array_equal(bb, oa)
+    with pytest.raises(ValueError, match="slope"):
+        C.window_offsets(7, 3, 0.0)
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_sloped_window_cost_equals_slow_loop(gaps):
+    ea, eb = random_embedding(37, 19), random_embedding(29, 20)
+    ok_a, ok_b = np.ones(37, bool), np.ones(29, bool)
+    if gaps:
+        ok_a[[1, 2, 20]] = False
+        ok_b[8:27] = False
+    slopes = C.WINDOW_SLOPES
+    cost = C.sequence_cost(ea, eb, 0.6, 0.1, valid_a=ok_a, valid_b=ok_b, kernel=5, rate=2, slopes=slopes)
+    dist = np.full((37, 29), np.nan)  # the default cost windows the hub-corrected D of the valid frames
+    dist[np.ix_(ok_a, ok_b)] = C.hub_corrected(C.frame_distance(ea[ok_a], eb[ok_b], 0.6, 0.1))
+    ref = slow_sloped_cost(dist, ok_a, ok_b, C.atrous_offsets(5, 2), slopes)
+    holes = np.isnan(ref)
+    np.testing.assert_allclose(cost[~holes], ref[~holes], rtol=1e-5)
+    assert holes.any() == gaps
+    # each cell is the least of the per-slope costs, so never above the diagonal window's (where that has
+    # a valid term: elsewhere both are bridged with their own mean)
+    diagonal = C.sequence_cost(ea, eb, 0.6, 0.1, valid_a=ok_a, valid_b=ok_b, kernel=5, rate=2, slopes=(1.0,))
+    seen = np.isfinite(slow_sloped_cost(dist, ok_a, ok_b, C.atrous_offsets(5, 2), (1.0,)))
+    assert np.all(cost[seen] <= diagonal[seen] + 1e-6)
+    # swapping A and B with the inverse slopes gives the transposed matrix
+    swapped = C.sequence_cost(eb, ea, 0.6, 0.1, valid_a=ok_b, valid_b=ok_a, kernel=5, rate=2,
+                              slopes=tuple(1 / s for s in slopes))
+    np.testing.assert_allclose(swapped.T[~holes], cost[~holes], rtol=1e-5)
+    with pytest.raises(ValueError, match="at least one window slope"):
+        C.sequence_cost(ea, eb, 0.6, 0.1, slopes=())
+
+
+def test_sloped_window_finds_a_sped_up_copy_better_than_the_diagonal():
+    """B is A played at twice the speed: along the true slope the window compares the same instants,
+    so its cost on the true path is lower than the diagonal window's (which compares wrong frames)."""
+    t = np.arange(120, dtype=np.float64)
+    mean_a = np.stack([np.sin(2 * np.pi * t / f) for f in (17.0, 29.0, 41.0, 53.0)], 1).astype(np.float32)
+    mean_b = mean_a[::2]
+    ea, eb = Embedding(mean_a, np.full_like(mean_a, 0.05)), Embedding(mean_b, np.full_like(mean_b, 0.05))
+    sloped = C.sequence_cost(ea, eb, 2.0, 1.0, hub_neighbours=None)
+    diagonal = C.sequence_cost(ea, eb, 2.0, 1.0, slopes=(1.0,), hub_neighbours=None)
+    rows = np.arange(20, 100, 2)
+    assert sloped[rows, rows // 2].mean() < diagonal[rows, rows // 2].mean() - 0.1
+
+
+def test_hub_correction_equals_slow_loop():
+    rng = np.random.default_rng(23)
+    dist = rng.uniform(0.1, 4.0, (17, 12))
+    for k in (1, 5, 100):
+        rows = np.array([np.mean(sorted(dist[i])[:min(k, 12)]) for i in range(17)])
+        cols = np.array([np.mean(sorted(dist[:, j])[:min(k, 17)]) for j in range(12)])
+        ref = np.array([[max(-np.log(0.95), dist[i, j] - (rows[i] - rows.mean()) / 2 - (cols[j] - cols.mean()) / 2)
+                         for j in range(12)] for i in range(17)])
+        np.testing.assert_allclose(C.hub_corrected(dist, k), ref, rtol=1e-6)
+    with pytest.raises(ValueError, match="k >= 1"):
+        C.hub_corrected(dist, 0)
+
+
+def test_hub_correction_stops_a_frame_close_to_everything_from_winning():
+    """Row 0 is 'close to everything' (a hub): raw, it is the nearest A frame of every B frame; after the
+    correction each B frame's nearest A frame is its own match again."""
+    rng = np.random.default_rng(29)
+    dist = rng.uniform(2.0, 3.0, (30, 30))
+    dist[np.arange(30), np.arange(30)] = 1.0  # the true matches
+    dist[0] = 0.9  # the hub
+    assert (dist.argmin(0) == 0).all()
+    assert (C.hub_corrected(dist).argmin(0)[1:] == np.arange(1, 30)).all()
+    # without gaps, sequence_cost windows the corrected D; with hub_neighbours=None the plain one
+    ea, eb = random_embedding(20, 31), random_embedding(16, 32)
+    raw = C.frame_distance(ea, eb, 0.6, 0.1)
+    np.testing.assert_allclose(C.sequence_cost(ea, eb, 0.6, 0.1, slopes=(1.0,)),
+                               C.atrous_average(C.hub_corrected(raw)), rtol=1e-5)
+    np.testing.assert_allclose(C.sequence_cost(ea, eb, 0.6, 0.1, slopes=(1.0,), hub_neighbours=None),
+                               C.atrous_average(raw), rtol=1e-5)
 
 
 def test_generic_atrous_average_matches_slow_loop():

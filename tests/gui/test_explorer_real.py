@@ -79,20 +79,26 @@ def test_two_real_views_dropped_searched_and_scattered(window, qtbot, tmp_path, 
     assert window.retrieval.grid.count() == len(window.state.results)
     qtbot.waitUntil(lambda: window.scatter.view.point_count == len(snap), timeout=20000)
     qtbot.waitUntil(lambda: window.viewer.shown_frame == frame, timeout=10000)
-    image = window.viewer.view.image_item.image
+    image = window.viewer.view.frame()
     assert image is not None and image.shape[2] == 3 and image.std() > 10   # a real frame is on screen
     if window.skeleton3d is not None:
         assert window.skeleton3d.view.shown[0]                       # MediaPipe world landmarks in 3D
 
 
 def test_window_stays_responsive_during_an_import(window, qtbot, tmp_path):
-    """A generated video goes through MediaPipe detection while the event loop is timed."""
+    """A generated video goes through MediaPipe detection, then opens in the viewer, while the event loop is
+    timed (opening it on the GUI thread stalled the loop 150-190 ms)."""
     video = write_video(tmp_path / "moving bar.mp4", n_frames=60, size=(320, 240))
     probe = LatencyProbe(lambda: ", ".join(window.runner.running_names()))
     probe.start()
     window.import_paths([str(video)])
     qtbot.waitUntil(lambda: idle(window) and len(window.state.snapshot.media) == 1, timeout=120000)
+    # the imported video opens by itself (in the loader's thread): its first frame replaces "opening…"
+    qtbot.waitUntil(lambda: window.viewer.shown_frame == 0, timeout=10000)
     worst = probe.stop()
+    print(f"worst event-loop gap {worst:.0f} ms; gaps > {LATENCY_LIMIT_MS / 2:.0f} ms (ms since start, gap, job): "
+          f"{probe.slow}")
+    assert window.viewer.view.frame().shape == (240, 320, 3) and window.viewer.view.message() == ""
     assert len(probe.gaps) > 20
     assert worst < LATENCY_LIMIT_MS, f"event loop blocked for {worst:.0f} ms during the import: {probe.slow}"
     media = window.state.snapshot.media[0]

@@ -105,6 +105,25 @@ def test_drop_import_search_and_scatter(loaded, qtbot, tmp_path):
     assert rows[0]["media"] == "view_b.npz" and int(rows[0]["frame_index"]) == results[0].frame
 
 
+def test_the_viewer_opens_the_imported_media_and_a_restart_reopens_one(loaded, qtbot, model_path):
+    w = loaded                       # nothing was clicked: the first dropped file is on screen
+    first = next(m for m in w.state.snapshot.media if m.name == "view a.npz")
+    assert (w.state.media_id, w.state.frame) == (first.media_id, int(w.state.snapshot.frames_of(first.media_id)[0]))
+    qtbot.waitUntil(lambda: w.viewer.view.pose_visible_joints > 0, timeout=5000)
+    assert "view a.npz" in w.viewer.frame_label.text()
+    items = [w.ambiguity.list.item(i) for i in range(w.ambiguity.list.count())]
+    assert items and all(i.data(Qt.ItemDataRole.ForegroundRole) is None for i in items)   # neutral, not red
+    assert all("σ" in i.text() and not i.icon().isNull() for i in items)               # sigma and a rank bar
+
+    again = MainWindow(settings=AppSettings(), with_3d=False)   # started on the same, non-empty library
+    qtbot.addWidget(again)
+    again.show()
+    again.start(library=w.state.library_path, model=str(model_path))
+    qtbot.waitUntil(lambda: again.state.media_id >= 0 and again.viewer.view.pose_visible_joints > 0, timeout=30000)
+    qtbot.waitUntil(lambda: idle(again), timeout=30000)
+    again.close()
+
+
 def test_scatter_selection_restricts_results(loaded, qtbot):
     w = loaded
     snap = w.state.snapshot
@@ -177,6 +196,8 @@ def test_remove_media_and_settings_dialog(loaded, qtbot):
     w.library_panel._remove()
     qtbot.waitUntil(lambda: len(w.state.snapshot.media) == 1 and idle(w), timeout=20000)
     assert removed not in w.state.snapshot.media_ids and len(w.state.snapshot) == N_FRAMES
+    assert w.state.media_id in w.state.snapshot.media_by_id      # the viewer moved on to the other media
+    assert w.viewer.frame_label.text().startswith(w.state.snapshot.media[0].name)
     assert w.scatter.view.point_count in (0, N_FRAMES)      # PCA of the rest (or not yet redrawn)
     from poseexplorer.gui.settings_dialog import SettingsDialog
 

@@ -38,6 +38,8 @@ def workspace(tmp_path_factory) -> dict:
     save_dataset(synthetic_dataset(["mm"], 2, frames=45, seed=2), val_set)
     save_dataset(synthetic_dataset(["bd", "mm"], 1, frames=45, seed=3), seq_set)
     main = _tiny_model(tmp, train_set, "main")
+    # its confidence calibration (main.calibration.json), fitted on the training actors; section 3 shows it
+    assert trainer_main(["calibrate", str(main), "--data", str(train_set), "--max-frames", "24"]) == 0
     for name, changes in (("prvipe_noaug", dict(chest_views=True)), ("l2vipe_aug", dict(kind="l2vipe")),
                           ("lift3d_aug", dict(kind="lift3d")), ("prvipe_d4", dict(embed_dim=4))):
         _tiny_model(tmp, train_set, name, **changes)
@@ -62,6 +64,10 @@ def test_quick_evaluation_writes_every_section(workspace):
         assert "not run" not in line, line
     assert "| L2-VIPE, no aug (chest views) | not run" in text
     sections = text.split("\n## ")
+    calibration = next(sec for sec in sections if sec.startswith("3."))
+    assert "ECE calibrated" in calibration and "fitted on the training data" in calibration
+    pooled_ece = next(line for line in calibration.splitlines() if line.startswith("| pooled |"))
+    assert "n/a" not in pooled_ece, pooled_ece
     for sec in sections[1:6]:
         assert "*Not run" not in sec, sec[:300]
     for png in ("retrieval_hit1.png", "ambiguity_sigma.png", "ambiguity_poses.png", "calibration.png",

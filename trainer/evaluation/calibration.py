@@ -27,13 +27,15 @@ class CalibrationResult:
                  float(self.match_rate[i])) for i in range(len(self.count))]
 
 
-def calibration(prob: np.ndarray, match: np.ndarray, bins: int = 10) -> CalibrationResult:
-    """Bin pairs by P into equal-width bins over [0.05, 0.95] (P's range). prob, match: same shape."""
+def calibration(prob: np.ndarray, match: np.ndarray, bins: int = 10, lo: float = 0.05,
+                hi: float = 0.95) -> CalibrationResult:
+    """Bin pairs by P into equal-width bins over [lo, hi] (default P's range [0.05, 0.95]; values outside
+    go to the end bins). prob, match: same shape."""
     p = np.asarray(prob, dtype=np.float64).ravel()
     y = np.asarray(match, dtype=bool).ravel()
     keep = np.isfinite(p)
     p, y = p[keep], y[keep]
-    edges = np.linspace(0.05, 0.95, bins + 1)
+    edges = np.linspace(lo, hi, bins + 1)
     which = np.clip(np.digitize(p, edges) - 1, 0, bins - 1)
     count = np.bincount(which, minlength=bins)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -41,3 +43,20 @@ def calibration(prob: np.ndarray, match: np.ndarray, bins: int = 10) -> Calibrat
         rate = np.bincount(which, weights=y.astype(np.float64), minlength=bins) / count
     rho = float(spearmanr(p, y).statistic) if len(p) > 2 and y.any() and not y.all() else float("nan")
     return CalibrationResult(edges, count, mean_p, rate, rho)
+
+
+def expected_calibration_error(confidence: np.ndarray, match: np.ndarray, bins: int = 10) -> float:
+    """ECE: sum over equal-width confidence bins on [0, 1] of (bin share) * |mean confidence - match rate|.
+
+    confidence: any shape, in [0, 1] (NaN ignored); match: same shape, bool. NaN when there are no pairs.
+    """
+    c = np.asarray(confidence, dtype=np.float64).ravel()
+    y = np.asarray(match, dtype=np.float64).ravel()
+    keep = np.isfinite(c)
+    c, y = c[keep], y[keep]
+    if len(c) == 0:
+        return float("nan")
+    which = np.clip((c * bins).astype(np.int64), 0, bins - 1)
+    count = np.bincount(which, minlength=bins)
+    gap = np.abs(np.bincount(which, weights=c, minlength=bins) - np.bincount(which, weights=y, minlength=bins))
+    return float(gap.sum() / count.sum())

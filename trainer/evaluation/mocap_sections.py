@@ -16,7 +16,7 @@ from poseexplorer.jobs import Cancelled, CancelCheck, Progress
 
 from . import plots
 from .ambiguity import ambiguity
-from .calibration import calibration
+from .calibration import calibration, expected_calibration_error
 from .models import ROLES, SIZE_ROLES, ModelSet
 from .retrieval import (KeypointScorer, LiftingScorer, PointScorer, ProbabilisticScorer, RetrievalResult,
                         cross_view_retrieval)
@@ -147,16 +147,36 @@ def _distinct_frames(order: np.ndarray, n_frames: int, count: int = 6) -> np.nda
     return np.asarray(out, dtype=np.int64)
 
 
-def calibration_section(results: dict[str, RetrievalResult], out_dir: Path) -> tuple[dict, Path]:
-    """Calibration per view label from the Pr-VIPE rows' top-20 (P, true match) pairs, plus pooled."""
-    curves, tables = {}, {}
-    pooled_p, pooled_m = [], []
-    for label, res in results.items():
-        cal = calibration(res.top_score, res.top_match)
-        tables[label] = cal
-        curves[label] = (cal.mean_p, cal.match_rate, cal.count)
-        pooled_p.append(res.top_score.ravel())
-        pooled_m.append(res.top_match.ravel())
-    tables["pooled"] = calibration(np.concatenate(pooled_p), np.concatenate(pooled_m))
-    fig = plots.calibration_plot(curves, out_dir / "calibration.png")
-    return tables, fig
+@dataclass(frozen=True)
+class CalibrationSection:
+    """raw[label] / calibrated[label]: binned reliability of P and of the model's calibrated confidence
+    (calibrated is empty when the model has no calibration); ece[label] = (pairs, ECE raw, ECE calibrated
+    or NaN); labels include "pooled"."""
+
+    raw: dict
+    calibrated: dict
+    ece: dict
+    figure: Path
+
+
+def calibration_section(results: dict[str, RetrievalResult], out_dir: Path,
+                        confidence_map=None) -> CalibrationSection:
+    """Reliability per view label from the Pr-VIPE rows' top-20 (P, true match) pairs, plus pooled.
+
+    confidence_map: a fitted poseexplorer.embed.calibration.Calibration (the model's sidecar) or None."""
+    scores = {label: (res.top_score.ravel(), res.top_match.ravel()) for label, res in results.items()}
+    scores["pooled"] = (np.concatenate([p for p, _ in scores.values()]),
+                        np.concatenate([m for _, m in scores.values()]))
+    raw, cal, ece = {}, {}, {}
+    for label, (p, m) in scores.items():
+        raw[label] = calibration(p, m)
+        e_cal = float("nan")
+        if confidence_map is not None:
+            c = confidence_map.apply(p)
+            cal[label] = calibration(c, m, lo=0.0, hi=1.0)
+            e_cal = expected_calibration_error(c, m)
+        ece[label] = (int(np.isfinite(p).sum()), expected_calibration_error(p, m), e_cal)
+    curves = {k: (v.mean_p, v.match_rate, v.count) for k, v in raw.items() if k != "pooled"}
+    cal_curves = {k: (v.mean_p, v.match_rate, v.count) for k, v in cal.items() if k != "pooled"} or None
+    fig = plots.calibration_plot(curves, out_dir / "calibration.png", calibrated=cal_curves)
+    return CalibrationSection(raw, cal, ece, fig)

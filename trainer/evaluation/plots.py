@@ -88,20 +88,31 @@ def pose_gallery(rows: list[tuple[str, np.ndarray, list[str]]], title: str, path
     return _save(fig, path)
 
 
-def calibration_plot(curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], path: Path) -> Path:
-    """curves: label -> (mean P per bin, match rate per bin, count per bin)."""
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+def _reliability_axes(ax, curves: dict, xlabel: str, title: str) -> None:
     for label, (p, rate, count) in curves.items():
         ok = count > 0
         ax.plot(p[ok], rate[ok], "-o", label=label)
-    ax.plot([0.05, 0.95], [0.05, 0.95], "k--", lw=1, label="identity")
-    ax.set_xlabel("matching probability P (bin mean)")
+    ax.plot([0, 1], [0, 1], "k--", lw=1, label="identity (perfectly calibrated)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of true matches (NP-MPJPE < 0.1)")
-    ax.set_title("Confidence calibration of top-20 retrievals")
+    ax.set_title(title)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
+
+
+def calibration_plot(curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], path: Path,
+                     calibrated: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None) -> Path:
+    """curves: label -> (mean P per bin, match rate per bin, count per bin). calibrated: the same for the
+    calibrated confidence, drawn in a second panel beside the raw one."""
+    panels = 1 if calibrated is None else 2
+    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 4.5), squeeze=False)
+    _reliability_axes(axes[0, 0], curves, "matching probability P (bin mean)",
+                      "Raw P of top-20 retrievals")
+    if calibrated is not None:
+        _reliability_axes(axes[0, 1], calibrated, "calibrated confidence (bin mean)",
+                          "Calibrated confidence (model's calibration map)")
     return _save(fig, path)
 
 

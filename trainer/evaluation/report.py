@@ -78,14 +78,32 @@ def size_markdown(sizes: dict[int, dict[str, float]], missing: dict[int, str], v
     return text
 
 
-def calibration_markdown(tables: dict) -> str:
-    pooled = tables["pooled"]
-    rows = [[f"{lo:.2f}-{hi:.2f}", str(n), "n/a" if n == 0 else f"{mp:.3f}", "n/a" if n == 0 else f"{r:.3f}"]
-            for lo, hi, n, mp, r in pooled.rows]
+def _bin_rows(result) -> list[list[str]]:
+    return [[f"{lo:.2f}-{hi:.2f}", str(n), "n/a" if n == 0 else f"{mp:.3f}", "n/a" if n == 0 else f"{r:.3f}"]
+            for lo, hi, n, mp, r in result.rows]
+
+
+def _num(x: float) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{x:.3f}"
+
+
+def calibration_markdown(section, calibration_note: str = "") -> str:
+    """Pooled reliability table of raw P (and of the calibrated confidence when there is one), ECE of
+    both per view label, and the rank correlations. section: mocap_sections.CalibrationSection."""
     text = "Pooled over all rigs, conditions and both estimates of P (each query's top-20 results):\n\n"
-    text += table(["P bin", "pairs", "mean P", "fraction true matches"], rows)
+    text += table(["P bin", "pairs", "mean P", "fraction true matches"], _bin_rows(section.raw["pooled"]))
+    if calibration_note:
+        text += "\n" + calibration_note + "\n"
+    if section.calibrated:
+        text += "\nThe same pairs by the calibrated confidence the app shows:\n\n"
+        text += table(["confidence bin", "pairs", "mean confidence", "fraction true matches"],
+                      _bin_rows(section.calibrated["pooled"]))
+    text += ("\nExpected calibration error (ECE: pair-weighted mean |confidence - fraction of true matches| over "
+             "10 equal-width bins on [0, 1]; 0 = perfectly calibrated):\n\n")
+    text += table(["pairs", "count", "ECE raw P", "ECE calibrated"],
+                  [[label, str(n), _num(raw), _num(cal)] for label, (n, raw, cal) in section.ece.items()])
     text += "\nSpearman rank correlation between P and being a true match: " + ", ".join(
-        f"{k}: {v.rho:.3f}" for k, v in tables.items()) + "\n"
+        f"{k}: {v.rho:.3f}" for k, v in section.raw.items()) + "\n"
     return text
 
 

@@ -81,12 +81,25 @@ def run_calibration(state, progress, cancel) -> str:
 
     curves = dict(tab.results[MAIN_LABEL])
     curves.update({f"{v} (sampled K=20)": r for v, r in tab.results.get(SAMPLED_LABEL, {}).items()})
-    tables, fig = calibration_section(curves, state.config.out)
+    cal = getattr(_main_model(state), "calibration", None)
+    fitted = cal is not None and cal.fitted
+    sec = calibration_section(curves, state.config.out, cal if fitted else None)
     text = (f"{MAIN_LABEL}: every query's top-20 results from section 1, binned by matching probability P "
             f"(quadrature; the 'sampled K=20' curves use the app's sampled estimate on the chest rig); a pair "
             f"is a true match when NP-MPJPE < 0.1.\n\n")
-    text += report.calibration_markdown(tables)
-    return text + "\n" + report.image(fig, state.config.out, "calibration")
+    text += report.calibration_markdown(sec, _calibration_note(cal if fitted else None))
+    return text + "\n" + report.image(sec.figure, state.config.out, "calibration: raw P and calibrated")
+
+
+def _calibration_note(cal) -> str:
+    if cal is None:
+        return ("The model has no calibration sidecar (`<model>.calibration.json`, written by `poseexplorer-train "
+                "calibrate`), so the app shows raw P marked 'uncalibrated'; no calibrated curve.")
+    info = cal.info
+    return (f"The app shows the model's calibrated confidence: an isotonic map P -> true-match rate with "
+            f"{len(cal.knots_p)} knots, fitted on the training data `{info.get('data', '?')}` "
+            f"(held-out subjects {info.get('held_out_subjects_excluded', '?')} left out; "
+            f"{info.get('pairs', '?')} pairs), by `{info.get('command', '?')}`. mm is not used for it.")
 
 
 def run_size(state, progress, cancel) -> str:

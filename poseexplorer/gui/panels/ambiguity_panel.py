@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from ..snapshot import percentile_of
@@ -16,6 +17,20 @@ from ..state import AppState
 from ..views.skeleton_style import ambiguity_colour
 
 LIST_LENGTH = 50
+BAR_SIZE = QSize(44, 10)
+BAR_COLOUR = QColor(150, 165, 190)   # neutral: a high ambiguity is information, not an error
+
+
+def percentile_bar(pct: float) -> QIcon:
+    """A small neutral bar filled to pct (0..100) of its width: the pose's rank by ambiguity."""
+    pix = QPixmap(BAR_SIZE)
+    pix.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pix)
+    painter.fillRect(0, 2, BAR_SIZE.width(), BAR_SIZE.height() - 4, QColor(70, 70, 78))
+    painter.fillRect(0, 2, round(BAR_SIZE.width() * min(max(pct, 0.0), 100.0) / 100.0), BAR_SIZE.height() - 4,
+                     BAR_COLOUR)
+    painter.end()
+    return QIcon(pix)
 
 
 class AmbiguityPanel(QWidget):
@@ -42,6 +57,8 @@ class AmbiguityPanel(QWidget):
         self.order.addItems(["most ambiguous", "least ambiguous"])
         self.order.currentIndexChanged.connect(self._fill_list)
         self.list = QListWidget()
+        self.list.setIconSize(BAR_SIZE)
+        self.list.setToolTip("Mean σ of the embedding; the bar shows the pose's rank (percentile) in the library")
         self.list.itemClicked.connect(lambda item: state.select_pose(int(item.data(Qt.ItemDataRole.UserRole))))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -74,11 +91,10 @@ class AmbiguityPanel(QWidget):
         rows = order[::-1][:LIST_LENGTH] if self.order.currentIndex() == 0 else order[:LIST_LENGTH]
         for r in rows:
             pct = percentile_of(self._amb, self._amb[r])
-            item = QListWidgetItem(f"{self._amb[r]:.3f}  {snap.media_name(int(snap.media_ids[r]))}  "
-                                   f"frame {int(snap.frames[r]) + 1}")
+            item = QListWidgetItem(percentile_bar(pct), f"σ {self._amb[r]:.3f}  ·  "
+                                   f"{snap.media_name(int(snap.media_ids[r]))}  frame {int(snap.frames[r]) + 1}")
             item.setData(Qt.ItemDataRole.UserRole, int(snap.pose_ids[r]))
-            r_, g, b = ambiguity_colour(pct)
-            item.setForeground(pg.mkColor(r_, g, b))
+            item.setToolTip(f"mean σ {self._amb[r]:.3f}, more ambiguous than {pct:.0f}% of the library's poses")
             self.list.addItem(item)
 
     def _show_pose(self, pose_id: int) -> None:

@@ -1,6 +1,8 @@
 """Retrieval panel: the top matches of the current pose in other media, as a grid of pose crops.
 
-Each tile shows media name, frame and confidence (the sampled matching probability). Options: k, exclude
+Each tile shows media name, frame and confidence: the model's calibrated probability that the 3D poses
+match (poseexplorer.embed.calibration), or the raw sampled matching probability P, marked "uncalibrated",
+when the model has no calibration; the tooltip also shows the raw P. Options: k, exclude
 the same media, mirror search; the scatter's rectangle/lasso selection restricts the candidates. Clicking
 a tile opens that frame in the viewer (the results stay until another frame is chosen). Export to CSV.
 """
@@ -14,6 +16,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QListView, QListWidget,
                                QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from ...embed.calibration import MEANING
 from ..job_runner import JobRunner
 from ..library_jobs import crop_job
 from ..search_jobs import IndexCache, SearchRequest, search_job
@@ -22,11 +25,22 @@ from ..views.pose_crop import render_crop
 
 TILE = 128
 CSV_COLUMNS = ("rank", "query_media", "query_frame_index", "query_pose_id", "media", "path", "frame_index", "pose_id",
-               "confidence", "mirrored")
+               "confidence", "mirrored", "probability", "calibrated")
+#: confidence: calibrated (or raw P when calibrated = 0); probability: the raw matching probability P
+
+
+def confidence_tooltip(r: ResultRow) -> str:
+    """The tooltip lines about a result's confidence: calibrated value and raw P, or raw P 'uncalibrated'."""
+    if r.confidence is None:
+        return (f"confidence {r.probability:.3f}: raw matching probability P (uncalibrated: this model has no "
+                f"calibration, so P is likely over-confident)")
+    return f"confidence {r.confidence:.3f}: {MEANING}\nraw matching probability P {r.probability:.3f}"
 
 
 def confidence_colour(p: float) -> QColor:
-    return QColor(90, 210, 110) if p >= 0.6 else QColor(230, 200, 70) if p >= 0.3 else QColor(200, 120, 110)
+    """Green when a match is more likely than not, amber from 1 in 4, otherwise grey (a weak match, not an
+    error). The thresholds read the calibrated confidence, which on held-out mocap rarely exceeds 0.55."""
+    return QColor(90, 210, 110) if p >= 0.5 else QColor(230, 200, 70) if p >= 0.25 else QColor(165, 165, 165)
 
 
 class RetrievalPanel(QWidget):
@@ -142,7 +156,9 @@ class RetrievalPanel(QWidget):
         q = snap.row_of(self.state.query_pose_id)
         if q >= 0:
             self.header.setText(f"{len(rows)} matches for {snap.media_name(int(snap.media_ids[q]))} "
-                                f"frame {int(snap.frames[q]) + 1}" + ("" if rows else ": none"))
+                                f"frame {int(snap.frames[q]) + 1}" + ("" if rows else ": none")
+                                + ("" if not rows else " (% = calibrated 3D-match probability)"
+                                   if rows[0].confidence is not None else " (% = raw P, uncalibrated)"))
         requests = []
         for rank, r in enumerate(rows, 1):
             row = snap.row_of(r.pose_id)
@@ -151,11 +167,12 @@ class RetrievalPanel(QWidget):
             name = snap.media_name(r.media_id)
             icon = QIcon(QPixmap.fromImage(render_crop(None, snap.xy[row], snap.scores[row], TILE,
                                                        self.state.min_visibility)))
-            text = f"{name[:18]}\nframe {r.frame + 1} · {100 * r.probability:.0f}%" + (" ⇋" if r.mirrored else "")
+            shown = r.shown_confidence
+            text = f"{name[:18]}\nframe {r.frame + 1} · {100 * shown:.0f}%" + (" ⇋" if r.mirrored else "")
             item = QListWidgetItem(icon, text)
             item.setData(Qt.ItemDataRole.UserRole, r.pose_id)
-            item.setForeground(confidence_colour(r.probability))
-            item.setToolTip(f"#{rank}: {name}, frame {r.frame + 1}\nmatching probability {r.probability:.3f}"
+            item.setForeground(confidence_colour(shown))
+            item.setToolTip(f"#{rank}: {name}, frame {r.frame + 1}\n" + confidence_tooltip(r)
                             + ("\nmatched as mirror image" if r.mirrored else ""))
             self.grid.addItem(item)
             media = snap.media_by_id.get(r.media_id)
@@ -193,8 +210,8 @@ class RetrievalPanel(QWidget):
             for rank, r in enumerate(self.state.results, 1):
                 media = snap.media_by_id.get(r.media_id)
                 writer.writerow([rank, q_media, q_frame, self.state.query_pose_id, media.name if media else "",
-                                 media.path if media else "", r.frame, r.pose_id, f"{r.probability:.6f}",
-                                 int(r.mirrored)])
+                                 media.path if media else "", r.frame, r.pose_id, f"{r.shown_confidence:.6f}",
+                                 int(r.mirrored), f"{r.probability:.6f}", int(r.confidence is not None)])
         return len(self.state.results)
 
     def export_csv_dialog(self) -> None:

@@ -1,15 +1,22 @@
-"""Viewer panel: the selected video or image with its 2D skeleton, play/pause, scrub slider, stepping, zoom."""
+"""Viewer panel: the selected video or image with its 2D skeleton, play/pause, scrub slider, stepping, zoom.
+
+Media are opened and frames decoded, converted and scaled to the view's size by a FrameLoader thread
+(newest request wins); the GUI thread shows "opening…" until the first frame arrives, then only paints.
+"""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QVBoxLayout, QWidget
 
-from ..frame_loader import FrameLoader
+from ..frame_loader import DecodedFrame, FrameLoader
 from ..snapshot import percentile_of
 from ..state import AppState
 from ..views.frame_view import FrameView
 from ..views.skeleton_style import ambiguity_colour
+
+NO_MEDIA = ("No media open.\nDrop videos or image folders on the window, or use File > Open;\n"
+            "an imported file opens here when its import is done.")
 
 
 class ViewerPanel(QWidget):
@@ -19,16 +26,18 @@ class ViewerPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self.view = FrameView()
-        self.loader = FrameLoader(self)
+        self.loader = FrameLoader(self)   # a child: its thread ends when this panel is destroyed
         self.loader.frameReady.connect(self._frame_ready)
         self.loader.frameFailed.connect(self._frame_failed)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
         self.shown_frame = -1            # the frame whose image is on screen
         self._build()
+        self.view.set_message(NO_MEDIA)
+        self.view.displaySizeChanged.connect(self._view_resized)
         state.mediaSelected.connect(self._media_changed)
         state.frameSelected.connect(self._frame_changed)
-        state.snapshotChanged.connect(self._redraw_pose)
+        state.snapshotChanged.connect(self._snapshot_changed)
         state.optionsChanged.connect(self._redraw_pose)
 
     def _button(self, text: str, tip: str, slot, icon: QStyle.StandardPixmap | None = None) -> QToolButton:
@@ -113,8 +122,18 @@ class ViewerPanel(QWidget):
         self.slider.setRange(0, max(0, (m.n_frames if m else 1) - 1))
         self.slider.blockSignals(False)
         self.slider.setEnabled(m is not None)
-        self.view.set_image(None)
+        self.view.set_frame(None)
         self.shown_frame = -1
+        if m is not None and m.kind != "keypoints":
+            self.view.set_message(f"opening {m.name}…")   # opened in the loader's thread
+        else:
+            self.view.set_message("" if m is not None else NO_MEDIA)
+
+    def _snapshot_changed(self) -> None:
+        if self.state.media_id < 0 and self.slider.isEnabled():   # its media was removed
+            self._media_changed(-1)
+            self.frame_label.setText("no media")
+        self._redraw_pose()
 
     def _frame_changed(self, media_id: int, frame: int) -> None:
         m = self._media()
@@ -127,18 +146,28 @@ class ViewerPanel(QWidget):
         if m.kind == "keypoints":
             self._redraw_pose()
         else:
-            self.loader.request(m.path, frame)
+            self.loader.request(m.path, frame, self.view.display_box())
 
-    def _frame_ready(self, path: str, index: int, rgb: np.ndarray) -> None:
+    def _view_resized(self) -> None:
+        """A zoom or resize needs another resolution: the frame on screen is decoded again at that size."""
+        m = self._media()
+        if m is not None and m.kind != "keypoints" and self.shown_frame == self.state.frame >= 0:
+            self.loader.request(m.path, self.shown_frame, self.view.display_box())
+
+    def _frame_ready(self, path: str, index: int, frame: DecodedFrame) -> None:
         m = self._media()
         if m is None or path != m.path or index != self.state.frame:
             return
-        self.view.set_image(rgb)
+        self.view.set_message("")
+        self.view.set_frame(frame)
         self.shown_frame = index
         self._redraw_pose()
 
     def _frame_failed(self, path: str, index: int, message: str) -> None:
-        self.pose_label.setText(f"cannot read frame {index + 1}: {message}")
+        m = self._media()
+        if m is None or path != m.path:
+            return
+        self.view.set_message(f"cannot read frame {index + 1}: {message}")
         self._redraw_pose()
 
     def _redraw_pose(self) -> None:

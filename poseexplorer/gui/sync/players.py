@@ -1,11 +1,13 @@
 """Synced players: the reference video owns one clock; each follower shows the frame its sync map gives.
 
-The clock and frame mapping are headless (poseexplorer.align.playback); this widget only reads frames
-and paints them. While playing, each video's frames are decoded by its own FrameLoader thread (newest
-request wins), so the clock never waits for a decoder. Each request is for the frame due when it will
-arrive (the decoder's recent latency ahead of the clock); a frame that arrives early waits for the tick
-that reaches it, one more than LATE_S of wall time behind the clock is dropped. When paused (seek, step, nudge) the frame is
-decoded at once, so what the controls promise is on screen when they return.
+The clock and frame mapping are headless (poseexplorer.align.playback); this widget only asks for frames
+and paints them. Each video's frames are decoded by its own FrameLoader thread (newest request wins),
+which also converts and scales them to their view's size, so the GUI thread only blits. While playing the
+clock never waits for a decoder: each request is for the frame due when it will arrive (the decoder's
+recent latency ahead of the clock); a frame that arrives early waits for the tick that reaches it, one
+more than LATE_S of wall time behind the clock is dropped. Dragging the slider while paused also goes
+through the decode threads (only the newest position is decoded). Explicit one-off moves while paused
+(seek, step, nudge, pause) decode at once, so what the controls promise is on screen when they return.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from PySide6.QtWidgets import (
 from ...align.playback import (
     FollowerTrack, advance, clamp_speed, duration_of, frame_at, step_time, time_of,
 )
-from ..frame_loader import FrameLoader
+from ..frame_loader import DecodedFrame, FrameLoader
 from .video_view import VideoFrameView
 
 TICK_MS = 15
@@ -84,7 +86,7 @@ class SyncPlayers(QWidget):
         self._wanted: list[int] = []
         self._requested: list[int] = []
         self._in_flight: list[bool] = []  # one request at a time per decode thread
-        self._pending: list[tuple[int, np.ndarray] | None] = []  # decoded ahead, waiting for its time
+        self._pending: list[tuple[int, DecodedFrame] | None] = []  # decoded ahead, waiting for its time
         self._latency: list[float] = []  # seconds from request to arrival, smoothed, per video
         self._asked_at: list[float] = []
         self._loaders: list[FrameLoader] = []
@@ -167,7 +169,7 @@ class SyncPlayers(QWidget):
         self._pending, self._latency, self._asked_at = [None] * len(readers), [0.0] * len(readers), [0.0] * len(readers)
         self._counts = {"shown": 0, "dropped": 0}
         for i, reader in enumerate(readers):
-            loader = FrameLoader(reader=reader, key=str(i))  # parentless: stopped and dropped in clear()
+            loader = FrameLoader(self, reader=reader, key=str(i))  # stopped in clear() or with this widget
             loader.frameReady.connect(self._on_frame_ready)
             self._loaders.append(loader)
         self._render()
@@ -180,6 +182,7 @@ class SyncPlayers(QWidget):
         title.setToolTip(name)
         box.addWidget(title)
         view = VideoFrameView()
+        view.sizeChanged.connect(lambda j=i: self._view_resized(j))
         self._views.append(view)
         box.addWidget(view, 1)
         if i > 0:
@@ -197,6 +200,7 @@ class SyncPlayers(QWidget):
             try:
                 loader.frameReady.disconnect(self._on_frame_ready)
                 loader.stop()  # ends its thread and closes its reader
+                loader.deleteLater()
             except Exception:  # a reader that fails to close must not stop the panel
                 pass
         self._loaders = []
@@ -302,12 +306,19 @@ class SyncPlayers(QWidget):
         self._render()
 
     def _on_slider(self, value: int) -> None:
+        """A drag (or slider keys): the decode threads serve only the newest position."""
         if self._n and value != self.reference_frame():
             self._time = time_of(value, self._fps)
-            self._render()
+            self._render(at_once=False)
 
-    def _render(self) -> None:
-        """Show (paused) or ask the decode threads for (playing) whatever frame changed; update the controls."""
+    def _view_resized(self, i: int) -> None:
+        """Re-request the frame on screen at the view's new size (the old image is drawn scaled meanwhile)."""
+        if i < len(self._wanted) and self._shown[i] >= 0 and not self._playing:
+            self._request(i, self._wanted[i])  # while playing, the next requests use the new size anyway
+
+    def _render(self, at_once: bool = True) -> None:
+        """Show (paused) or ask the decode threads for (playing, or paused with at_once False) whatever
+        frame changed; update the controls."""
         if not self._n:
             return
         ref = self.reference_frame()
@@ -315,10 +326,12 @@ class SyncPlayers(QWidget):
         for i, frame in enumerate(self._wanted):
             if self._playing:
                 self._play_frame(i, frame)
-            else:
-                self._pending[i] = None
-                if frame != self._shown[i]:
-                    self._show(i, frame, self._loaders[i].read_now(frame))
+                continue
+            self._pending[i] = None
+            if frame != self._shown[i] and at_once:
+                self._show(i, frame, self._loaders[i].read_now(frame, self._views[i].display_box()))
+            elif frame != self._shown[i] and self._requested[i] != frame:
+                self._request(i, frame)
         self.slider.blockSignals(True)
         self.slider.setValue(ref)
         self.slider.blockSignals(False)
@@ -326,9 +339,9 @@ class SyncPlayers(QWidget):
                                 f"frame {ref + 1}/{self._n}")
         self.positionChanged.emit(ref, self._wanted[1:])
 
-    def _show(self, i: int, frame: int, rgb: np.ndarray) -> None:
+    def _show(self, i: int, frame: int, picture: DecodedFrame) -> None:
         fps = self._fps if i == 0 else self._tracks[i - 1].fps
-        self._views[i].set_frame(rgb, f"frame {frame + 1}/{len(self._readers[i])}  ·  {frame / fps:.2f} s",
+        self._views[i].set_frame(picture, f"frame {frame + 1}/{len(self._readers[i])}  ·  {frame / fps:.2f} s",
                                  self._skeleton(i, frame))
         self._shown[i] = frame
 
@@ -357,31 +370,37 @@ class SyncPlayers(QWidget):
     def _horizon(self, i: int) -> float:
         return max(LATE_S, 2.0 * self._latency[i])
 
-    def _present(self, i: int, frame: int, rgb: np.ndarray) -> None:
+    def _present(self, i: int, frame: int, picture: DecodedFrame) -> None:
         if not 0.0 <= self._seconds_off(i, frame) <= LATE_S:
             self._counts["dropped"] += 1  # too late (or left behind by a jump)
             return
         self._counts["shown"] += 1
-        self._show(i, frame, rgb)
+        self._show(i, frame, picture)
 
     def _request(self, i: int, frame: int) -> None:
         self._requested[i], self._in_flight[i] = frame, True
         self._asked_at[i] = time.perf_counter()
-        self._loaders[i].request_frame(frame)
+        self._loaders[i].request_frame(frame, self._views[i].display_box())
 
-    def _on_frame_ready(self, key: str, frame: int, rgb: object) -> None:
+    def _on_frame_ready(self, key: str, frame: int, picture: object) -> None:
         """A decode thread's frame (GUI thread, queued): shown now, held until its time, or dropped."""
         i = int(key)
-        if i >= len(self._in_flight):
+        if i >= len(self._in_flight) or self.sender() is not self._loaders[i]:
             return  # from videos shown before
         self._in_flight[i] = False
         self._latency[i] = 0.7 * self._latency[i] + 0.3 * (time.perf_counter() - self._asked_at[i])
-        if not self._playing or self._requested[i] != frame:
-            return  # paused since (the frame was shown directly), or nudged / redrawn meanwhile
+        if not self._playing:  # a slider position or a resize: shown if it is still the one wanted
+            if frame == self._wanted[i]:
+                self._show(i, frame, picture)
+            elif self._requested[i] != self._wanted[i] and self._wanted[i] != self._shown[i]:
+                self._request(i, self._wanted[i])  # superseded by a synchronous move meanwhile
+            return
+        if self._requested[i] != frame:
+            return  # nudged / redrawn meanwhile
         if frame > self._wanted[i] and -self._seconds_off(i, frame) <= self._horizon(i):
-            self._pending[i] = (frame, rgb)  # decoded ahead: shown by the tick that reaches it
+            self._pending[i] = (frame, picture)  # decoded ahead: shown by the tick that reaches it
         else:
-            self._present(i, frame, rgb)
+            self._present(i, frame, picture)
         self._play_frame(i, self._wanted[i])
 
 

@@ -1,93 +1,127 @@
-"""A plain video frame view: paints one RGB frame, scaled to fit, with a caption. Takes arrays, not media."""
+"""A plain video frame view: paints one decoded frame, letterboxed, with a caption. Takes arrays, not media.
+
+Frames arrive as DecodedFrame (frame_loader): a QImage already converted and scaled in a decode thread to
+`display_box()`, so paintEvent blits it unscaled. After a resize the old image is drawn scaled until the
+owner has re-requested the frame at the new size (sizeChanged tells it to).
+"""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-
-from ...core.skeleton import COCO13_BONES
-
-SKELETON_COLOUR = QColor(255, 140, 0)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ...core.skeleton import COCO13_BONES
+from ..frame_loader import Box, DecodedFrame
 
-def qimage_from_rgb(rgb: np.ndarray) -> QImage:
-    """A QImage that owns a copy of an (H, W, 3) uint8 RGB array."""
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    if rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ValueError(f"expected an (H, W, 3) RGB frame, got {rgb.shape}")
-    h, w, _ = rgb.shape
-    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+SKELETON_COLOUR = QColor(255, 140, 0)
+CAPTION_H = 18
 
 
 class VideoFrameView(QWidget):
-    """Shows the current frame letterboxed in the widget, optionally flipped left/right, with a caption."""
+    """Shows the current frame letterboxed in the widget, optionally flipped left/right, with a caption.
+
+    Signal sizeChanged(): the widget settled at a new size (debounced); frames should be re-requested at
+    display_box().
+    """
+
+    sizeChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._image: QImage | None = None
-        self._rgb: np.ndarray | None = None
+        self._frame: DecodedFrame | None = None
+        self._image: QImage | None = None   # what is painted: the frame's image, flipped when asked
         self._caption = ""
         self._flipped = False
         self._xy: np.ndarray | None = None
+        self._resized = QTimer(self)
+        self._resized.setSingleShot(True)
+        self._resized.setInterval(80)
+        self._resized.timeout.connect(self.sizeChanged)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 120)
 
     def sizeHint(self) -> QSize:
         return QSize(420, 480)
 
-    def set_frame(self, rgb: np.ndarray | None, caption: str = "", xy: np.ndarray | None = None) -> None:
-        """Show an (H, W, 3) RGB frame; xy: optional (13, 2) COCO-13 keypoints in its pixels (NaN: absent)."""
+    def display_box(self) -> tuple[int, int]:
+        """The picture area in device pixels: what decode threads fit frames into."""
+        dpr = self.devicePixelRatioF()
+        return max(1, round(self.width() * dpr)), max(1, round((self.height() - CAPTION_H) * dpr))
+
+    def set_frame(self, frame: DecodedFrame | None, caption: str = "", xy: np.ndarray | None = None) -> None:
+        """Show a decoded frame; xy: optional (13, 2) COCO-13 keypoints in its pixels (NaN: absent)."""
         self._xy = None if xy is None else np.asarray(xy, np.float64)
-        self._rgb = None if rgb is None else np.asarray(rgb)
-        self._image = None if rgb is None else qimage_from_rgb(self._rgb)
-        if self._image is not None and self._flipped:
-            self._image = _flipped(self._image)
+        self._frame = frame
+        self._image = None if frame is None else frame.image
+        if self._image is not None:
+            self._image.setDevicePixelRatio(self.devicePixelRatioF())
+            if self._flipped:
+                self._image = _flipped(self._image)  # of the small display image: cheap
         self._caption = caption
         self.update()
 
     def set_flipped(self, flipped: bool) -> None:
         if flipped != self._flipped:
             self._flipped = flipped
-            self.set_frame(self._rgb, self._caption, self._xy)
+            self.set_frame(self._frame, self._caption, self._xy)
 
     def is_flipped(self) -> bool:
         return self._flipped
 
     def frame(self) -> np.ndarray | None:
-        """The RGB array last shown (not flipped): what a test reads back."""
-        return self._rgb
+        """The RGB array last shown (as decoded, not flipped): what a test reads back."""
+        return None if self._frame is None else self._frame.rgb
+
+    def image(self) -> QImage | None:
+        """The QImage painted (scaled to the display box, flipped when asked)."""
+        return self._image
 
     def caption(self) -> str:
         return self._caption
 
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(24, 24, 24))
-        if self._image is not None:
-            target = _fit(self._image.width(), self._image.height(), self.width(), self.height() - 18)
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            painter.drawImage(target, self._image)
-            if self._xy is not None:
-                self._draw_skeleton(painter, target)
-        painter.setPen(QColor(230, 230, 230))
-        painter.drawText(QRectF(4, self.height() - 18, self.width() - 8, 18),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._caption)
-        painter.end()
-
-
     def skeleton(self) -> np.ndarray | None:
         return self._xy
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._resized.start()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(24, 24, 24))
+        if self._frame is not None:
+            w, h = self._frame.size
+            target = _fit(w, h, self.width(), self.height() - CAPTION_H)
+            _draw_image(painter, target, self._image)
+            if self._xy is not None:
+                self._draw_skeleton(painter, target)
+        painter.setPen(QColor(230, 230, 230))
+        painter.drawText(QRectF(4, self.height() - CAPTION_H, self.width() - 8, CAPTION_H),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._caption)
+        painter.end()
+
     def _draw_skeleton(self, painter: QPainter, target: QRectF) -> None:
         """The COCO-13 bones over the picture (mirrored with it when flipped)."""
-        scale = target.width() / max(self._image.width(), 1)  # frame pixels -> widget pixels
-        xs = self._xy[:, 0] if not self._flipped else self._image.width() - self._xy[:, 0]
+        w = self._frame.size[0]
+        scale = target.width() / max(w, 1)  # frame pixels -> widget pixels
+        xs = self._xy[:, 0] if not self._flipped else w - self._xy[:, 0]
         pts = [QPointF(target.x() + x * scale, target.y() + y * scale) for x, y in zip(xs, self._xy[:, 1])]
         ok = np.isfinite(self._xy).all(axis=1)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(QPen(SKELETON_COLOUR, 2.0))
         painter.drawLines([QLineF(pts[i], pts[j]) for i, j in COCO13_BONES if ok[i] and ok[j]])
+
+
+def _draw_image(painter: QPainter, target: QRectF, image: QImage) -> None:
+    """Blit the image unscaled when it already has the target's size (the usual case), else scale it
+    smoothly (just after a resize, until the re-requested frame arrives)."""
+    dpr = image.devicePixelRatio()
+    if abs(image.width() / dpr - target.width()) <= 1.0 and abs(image.height() / dpr - target.height()) <= 1.0:
+        painter.drawImage(QPointF(round(target.x()), round(target.y())), image)
+    else:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawImage(target, image)
 
 
 def _flipped(image: QImage) -> QImage:
