@@ -5,12 +5,13 @@ Public names:
     path = px.align(emb_a, emb_b, model, **options)    # (L, 2) int64: column 0 frames of A, 1 frames of B
     al = align_sequences(emb_a, emb_b, model, *, mirrored_b=None, valid_a=None, valid_b=None,
                          band=None, subsequence=False, kernel=7, rate=3, method="quadrature",
-                         slopes=WINDOW_SLOPES, hub_neighbours=HUB_NEIGHBOURS)
+                         slopes=WINDOW_SLOPES, hub_neighbours=HUB_NEIGHBOURS, lr_invariant=False)
     al.path (L, 2), al.sync_map (Ta,) B frame for each A frame, al.cost (Ta, Tb), al.distance (mean path
     cost), al.mirrored (the mirrored B sequence matched better), al.inverse_sync_map() (Tb,)
 
     cost = sequence_cost(emb_a, emb_b, a, b, kernel=7, rate=3, valid_a=None, valid_b=None)  # (Ta, Tb)
-    # (-log P, hub-corrected, then the window mean along local slopes 1/2..2: see cost.py)
+    # (-log P, hub-corrected, then the window mean along local slopes 1/2..2: see cost.py; with
+    # mirrored_b=, each pair costs the lesser of B and B mirrored: lr_invariant_distance)
     path, total = dtw(cost, band=None, subsequence=False)
     tau = kendall_tau(sync_map, reference=None)
     export_synced_video(reader_a, reader_b, sync_map, out_path, overlay=None, progress=..., cancel=...)
@@ -23,14 +24,14 @@ valid cost, so the path passes through such gaps at neutral cost and every A fra
 """
 from .api import MatchParams, align
 from .cost import (ATROUS_KERNEL, ATROUS_RATE, HUB_NEIGHBOURS, WINDOW_SLOPES, atrous_average, frame_distance,
-                   hub_corrected, sequence_cost)
+                   hub_corrected, lr_invariant_distance, paired_distance, sequence_cost)
 from .dtw import dtw
 from .export import ExportError, export_synced_video
 from .sequences import Alignment, align_sequences, kendall_tau, nearest_neighbour_map
 
 __all__ = [
     "MatchParams", "align", "ATROUS_KERNEL", "ATROUS_RATE", "HUB_NEIGHBOURS", "WINDOW_SLOPES", "hub_corrected",
-    "atrous_average", "frame_distance",
+    "lr_invariant_distance", "paired_distance", "atrous_average", "frame_distance",
     "sequence_cost", "dtw", "ExportError", "export_synced_video", "Alignment", "align_sequences",
     "kendall_tau", "nearest_neighbour_map",
 ]

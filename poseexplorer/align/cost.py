@@ -145,6 +145,17 @@ def quadrature_probability(ea: Embedding, eb: Embedding, a: float, b: float, blo
     return out
 
 
+def paired_distance(emb_a: Embedding, emb_b: Embedding, a: float, b: float) -> np.ndarray:
+    """-log P of row i of A against row i of B only (quadrature), e.g. along a path. -> (N,) float32."""
+    if len(emb_a) != len(emb_b):
+        raise ValueError(f"paired_distance needs as many rows in A as in B, got {len(emb_a)} and {len(emb_b)}")
+    delta = np.asarray(emb_a.mean, np.float64) - np.asarray(emb_b.mean, np.float64)
+    v = np.asarray(emb_a.stddev, np.float64) ** 2 + np.asarray(emb_b.stddev, np.float64) ** 2
+    mean = (delta**2 + v).sum(1).astype(np.float32)
+    var = (2.0 * v**2 + 4.0 * delta**2 * v).sum(1).astype(np.float32)
+    return _expected_p(mean, var, a, b, out=np.empty(len(mean), np.float32), neg_log=True)
+
+
 def frame_distance(emb_a: Embedding, emb_b: Embedding, a: float, b: float, method: str = "quadrature",
                    k: int = 20, seed: int = 0) -> np.ndarray:
     """D = -log P between every frame of A and every frame of B. -> (Ta, Tb) (float32 for quadrature).
@@ -157,6 +168,20 @@ def frame_distance(emb_a: Embedding, emb_b: Embedding, a: float, b: float, metho
         raise ValueError(f"unknown cost method {method!r}; use 'quadrature' or 'sampled'")
     prob = matching_probability(emb_a, emb_b, a, b, k=k, seed=seed)
     return -np.log(np.clip(prob, _MIN_P, None))
+
+
+def lr_invariant_distance(emb_a: Embedding, emb_b: Embedding, mirrored_b: Embedding | None, a: float, b: float,
+                          **measure) -> np.ndarray:
+    """(Ta, Tb): min(D(A_i, B_j), D(A_i, mirror(B_j))), frame by frame (plain D when mirrored_b is None).
+
+    A detector that swaps left and right on some frames only (MediaPipe in side and back views) breaks
+    a whole-sequence mirror choice; the per-pair minimum does not care, at the price of matching true
+    mirror-image poses too. measure: frame_distance's method, k, seed.
+    """
+    dist = frame_distance(emb_a, emb_b, a, b, **measure)
+    if mirrored_b is None:
+        return dist
+    return np.minimum(dist, frame_distance(emb_a, mirrored_b, a, b, **measure), out=dist)
 
 
 def hub_corrected(dist: np.ndarray, k: int = HUB_NEIGHBOURS) -> np.ndarray:
@@ -289,24 +314,30 @@ def sequence_cost(emb_a: Embedding, emb_b: Embedding, a: float, b: float, *, ker
                   rate: int = ATROUS_RATE, valid_a: np.ndarray | None = None,
                   valid_b: np.ndarray | None = None, method: str = "quadrature", k: int = 20,
                   seed: int = 0, slopes: tuple[float, ...] = WINDOW_SLOPES,
-                  hub_neighbours: int | None = HUB_NEIGHBOURS) -> np.ndarray:
+                  hub_neighbours: int | None = HUB_NEIGHBOURS, mirrored_b: Embedding | None = None) -> np.ndarray:
     """The DTW cost matrix (Ta, Tb) float32: atrous-window mean of -log P, missing frames bridged.
 
     slopes: local slopes (B frames per A frame) the window is laid along; each cell keeps the least mean.
     hub_neighbours: k of hub_corrected over the valid frames (None or 0: the plain -log P).
+    mirrored_b: B's left/right-flipped embeddings (same rows as B, same validity); when given, each frame
+    pair costs the lesser of B and B mirrored (lr_invariant_distance) before the hub correction and window.
     """
+    if mirrored_b is not None and len(mirrored_b) != len(emb_b):
+        raise ValueError(f"mirrored_b has {len(mirrored_b)} frames but B has {len(emb_b)}")
     if len(slopes) == 0:
         raise ValueError("sequence_cost needs at least one window slope")
     ok_a, ok_b = valid_rows(emb_a, valid_a), valid_rows(emb_b, valid_b)
     if not ok_a.any() or not ok_b.any():
         raise ValueError(f"cannot align: sequence {'A' if not ok_a.any() else 'B'} has no frame with a person")
+    measure = dict(method=method, k=k, seed=seed)
     if ok_a.all() and ok_b.all():
-        dist = frame_distance(emb_a, emb_b, a, b, method=method, k=k, seed=seed).astype(np.float32, copy=False)
+        dist = lr_invariant_distance(emb_a, emb_b, mirrored_b, a, b, **measure).astype(np.float32, copy=False)
         if hub_neighbours:
             dist = hub_corrected(dist, hub_neighbours)
     else:
         dist = np.zeros((len(ok_a), len(ok_b)), np.float32)
-        valid = frame_distance(emb_a[ok_a], emb_b[ok_b], a, b, method=method, k=k, seed=seed)
+        valid = lr_invariant_distance(emb_a[ok_a], emb_b[ok_b], None if mirrored_b is None else mirrored_b[ok_b],
+                                      a, b, **measure)
         dist[np.ix_(ok_a, ok_b)] = hub_corrected(valid, hub_neighbours) if hub_neighbours else valid
     cost = _atrous_separable(dist, ok_a, ok_b, kernel, rate, tuple(slopes))
     if not (ok_a.all() and ok_b.all()):  # with every frame valid, every window has offset 0

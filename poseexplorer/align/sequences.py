@@ -7,7 +7,7 @@ from typing import Protocol
 import numpy as np
 
 from ..core.poses import Embedding
-from .cost import ATROUS_KERNEL, ATROUS_RATE, HUB_NEIGHBOURS, WINDOW_SLOPES, sequence_cost
+from .cost import ATROUS_KERNEL, ATROUS_RATE, HUB_NEIGHBOURS, WINDOW_SLOPES, paired_distance, sequence_cost
 from .dtw import dtw
 
 
@@ -75,30 +75,49 @@ def align_sequences(emb_a: Embedding, emb_b: Embedding, model: ProbabilityParams
                     valid_b: np.ndarray | None = None, band: float | None = None, subsequence: bool = False,
                     kernel: int = ATROUS_KERNEL, rate: int = ATROUS_RATE, method: str = "quadrature",
                     k: int = 20, seed: int = 0, slopes: tuple[float, ...] = WINDOW_SLOPES,
-                    hub_neighbours: int | None = HUB_NEIGHBOURS) -> Alignment:
+                    hub_neighbours: int | None = HUB_NEIGHBOURS, lr_invariant: bool = False) -> Alignment:
     """Align A (Ta frames) to B (Tb frames); with mirrored_b, also to B mirrored and keep the better.
 
     mirrored_b: embeddings of B's left/right flipped poses (model.embed(mirror_coco13(xy_b))), same length
     as B. valid_a/valid_b: (T,) bool, False for frames with no person (bridged, see cost.py).
     band: Sakoe-Chiba half-width in frames of B. subsequence: find A inside a longer B.
     slopes, hub_neighbours: the cost window's local slopes and the hub correction (cost.sequence_cost).
+    lr_invariant: with mirrored_b, choose B or B mirrored frame by frame instead of for the whole sequence
+    (cost.lr_invariant_distance: robust to a detector swapping left and right on some frames); the
+    result's `mirrored` then says whether most path pairs matched B mirrored (mostly_mirrored).
     """
     if len(emb_a) == 0 or len(emb_b) == 0:
         raise ValueError(f"cannot align empty sequences ({len(emb_a)} and {len(emb_b)} frames)")
     if mirrored_b is not None and len(mirrored_b) != len(emb_b):
         raise ValueError(f"mirrored_b has {len(mirrored_b)} frames but B has {len(emb_b)}")
+    if lr_invariant and mirrored_b is None:
+        raise ValueError("lr_invariant needs mirrored_b (B's left/right-flipped embeddings)")
     options = dict(kernel=kernel, rate=rate, valid_a=valid_a, valid_b=valid_b, method=method, k=k, seed=seed,
                    slopes=slopes, hub_neighbours=hub_neighbours)
     best = None
-    for mirrored, seq in ((False, emb_b), (True, mirrored_b)):
+    candidates = ((False, emb_b, mirrored_b),) if lr_invariant else ((False, emb_b, None), (True, mirrored_b, None))
+    for mirrored, seq, per_frame_mirror in candidates:
         if seq is None:
             continue
-        cost = sequence_cost(emb_a, seq, float(model.a), float(model.b), **options)
+        cost = sequence_cost(emb_a, seq, float(model.a), float(model.b), mirrored_b=per_frame_mirror, **options)
         path, total = dtw(cost, band=band, subsequence=subsequence)
         distance = total / len(path)
         if best is None or distance < best.distance:
             best = Alignment(path, _middle_partner(path, len(emb_a)), cost, distance, mirrored)
+    if lr_invariant:
+        best = Alignment(best.path, best.sync_map, best.cost, best.distance,
+                         mostly_mirrored(emb_a, emb_b, mirrored_b, best.path, model))
     return best
+
+
+def mostly_mirrored(emb_a: Embedding, emb_b: Embedding, mirrored_b: Embedding, path: np.ndarray,
+                    model: ProbabilityParams) -> bool:
+    """True when more than half of the path's pairs (with a person in both frames) are closer to B mirrored."""
+    ia, ib = np.asarray(path)[:, 0], np.asarray(path)[:, 1]
+    plain = paired_distance(emb_a[ia], emb_b[ib], float(model.a), float(model.b))
+    flipped = paired_distance(emb_a[ia], mirrored_b[ib], float(model.a), float(model.b))
+    both = np.isfinite(plain) & np.isfinite(flipped)
+    return bool(both.any() and np.mean(flipped[both] < plain[both]) > 0.5)
 
 
 def nearest_neighbour_map(cost: np.ndarray) -> np.ndarray:

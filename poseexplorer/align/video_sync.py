@@ -118,11 +118,14 @@ def align_follower(reference: PoseSequence, follower: PoseSequence, model,
 
     max_drift_s: keep the path within this many seconds of the straight line from start to end (a DTW
     band), None = unconstrained. options: passed to align_sequences; the window defaults to
-    SYNC_WINDOW_TAPS taps SYNC_WINDOW_RATE frames apart.
+    SYNC_WINDOW_TAPS taps SYNC_WINDOW_RATE frames apart, and with the follower's mirrored embeddings
+    ("Left/right free") the left/right choice is made frame by frame (lr_invariant: a detector may swap
+    left and right on some frames only; chosen on held-out mocap with and without simulated swaps).
     """
     common, samples = resampled(follower, reference.fps)
     band = None if max_drift_s is None else max_drift_s * reference.fps
-    options = {"kernel": SYNC_WINDOW_TAPS, "rate": SYNC_WINDOW_RATE, **options}
+    options = {"kernel": SYNC_WINDOW_TAPS, "rate": SYNC_WINDOW_RATE, "lr_invariant": common.mirrored is not None,
+               **options}
     al = align_sequences(reference.embedding, common.embedding, model, mirrored_b=common.mirrored,
                          valid_a=np.asarray(reference.valid), valid_b=np.asarray(common.valid), band=band,
                          **options)

@@ -104,10 +104,12 @@ class SyncPanel(QWidget):
 
     def _build_sync_options(self) -> None:
         """Alignment options: mirror search and the largest drift from a constant-speed match."""
-        self.mirror_search = QCheckBox("Try mirrored")
+        self.mirror_search = QCheckBox("Left/right free")
         self.mirror_search.setChecked(True)
-        self.mirror_search.setToolTip("Also match each follower's left/right-flipped poses (a mirror, a selfie "
-                                      "camera, or the same move done with the other side) and keep the better")
+        self.mirror_search.setToolTip("Match each follower frame as it is or left/right-flipped, whichever is "
+                                      "closer, frame by frame: detectors swap left and right on side and back "
+                                      "views, and a mirror, a selfie camera or the same move done with the other "
+                                      "side flips the whole video. Off: left and right must match as detected")
         self.drift = QDoubleSpinBox()
         self.drift.setRange(0.0, 600.0)
         self.drift.setSingleStep(0.1)

@@ -229,3 +229,42 @@ def test_nan_rows_count_as_missing_and_all_missing_is_refused():
         C.sequence_cost(emb, emb, 0.6, 0.1, valid_b=np.zeros(20, bool))
     with pytest.raises(ValueError, match="validity mask"):
         C.sequence_cost(emb, emb, 0.6, 0.1, valid_b=np.ones(3, bool))
+
+
+def test_lr_invariant_distance_equals_slow_loop():
+    """Each pair costs the lesser of -log P against B and against B mirrored (pair by pair, not per sequence)."""
+    ea, eb, eb_m = random_embedding(9, 41), random_embedding(7, 42), random_embedding(7, 43)
+    a, b = 0.6, 0.1
+    ref = np.array([[min(C.frame_distance(ea[i:i + 1], eb[j:j + 1], a, b)[0, 0],
+                         C.frame_distance(ea[i:i + 1], eb_m[j:j + 1], a, b)[0, 0]) for j in range(7)]
+                    for i in range(9)])
+    np.testing.assert_allclose(C.lr_invariant_distance(ea, eb, eb_m, a, b), ref, rtol=1e-5)
+    np.testing.assert_array_equal(C.lr_invariant_distance(ea, eb, None, a, b), C.frame_distance(ea, eb, a, b))
+    # mirrored B is B's own mirror image here (swapping the two is the same cost), and it is never above plain
+    np.testing.assert_allclose(C.lr_invariant_distance(ea, eb_m, eb, a, b), ref, rtol=1e-6)
+    assert (C.lr_invariant_distance(ea, eb, eb_m, a, b) <= C.frame_distance(ea, eb, a, b)).all()
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_sequence_cost_with_mirrored_b_windows_the_per_pair_minimum(gaps):
+    ea, eb, eb_m = random_embedding(24, 44), random_embedding(20, 45), random_embedding(20, 46)
+    ok_a, ok_b = np.ones(24, bool), np.ones(20, bool)
+    if gaps:
+        ok_a[[0, 7, 8]], ok_b[[5, 19]] = False, False
+    raw = np.minimum(C.frame_distance(ea, eb, 0.6, 0.1), C.frame_distance(ea, eb_m, 0.6, 0.1))
+    dist = np.zeros_like(raw)
+    dist[np.ix_(ok_a, ok_b)] = C.hub_corrected(raw[np.ix_(ok_a, ok_b)])
+    ref = slow_window_cost(dist, ok_a, ok_b, C.atrous_offsets())
+    ref[~np.isfinite(ref)] = np.nanmean(ref)
+    got = C.sequence_cost(ea, eb, 0.6, 0.1, slopes=(1.0,), valid_a=ok_a, valid_b=ok_b, mirrored_b=eb_m)
+    np.testing.assert_allclose(got, ref, rtol=1e-5)
+    with pytest.raises(ValueError, match="mirrored_b has 3 frames"):
+        C.sequence_cost(ea, eb, 0.6, 0.1, mirrored_b=eb_m[:3])
+
+
+def test_paired_distance_is_the_diagonal_of_frame_distance():
+    ea, eb = random_embedding(13, 47), random_embedding(13, 48)
+    np.testing.assert_allclose(C.paired_distance(ea, eb, 0.7, 0.3), np.diag(C.frame_distance(ea, eb, 0.7, 0.3)),
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="as many rows"):
+        C.paired_distance(ea, eb[:4], 0.7, 0.3)
