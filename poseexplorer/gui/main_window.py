@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea,
+                               QWidget)
 
 from .job_runner import JobRunner
 from .library_controller import LibraryController
@@ -81,17 +82,24 @@ class MainWindow(QMainWindow):
                        QLabel("The 3D view needs OpenGL, which this display does not offer."), "right")
         self.add_panel("Scatter", self.scatter, "bottom")
         self.sync_panel = SyncPanel(self.state)  # issue 8 (sync engineer): tabbed with the scatter
-        self.add_panel("Sync", self.sync_panel, "bottom")
+        self.add_panel("Sync", self.sync_panel, "bottom", scroll=True)
         self.sync_panel.synced.connect(lambda _result: self.controller.reload())  # it may index new videos
         self.tabifyDockWidget(self.docks["Scatter"], self.docks["Sync"])
         self.docks["Scatter"].raise_()
         self._default_sizes()
 
     # --- panels -------------------------------------------------------------------------------------
-    def add_panel(self, name: str, widget: QWidget, area: str = "right") -> QDockWidget:
-        """Add a dockable panel (used by other packages too: the sync panel). area: left/right/bottom/top."""
+    def add_panel(self, name: str, widget: QWidget, area: str = "right", scroll: bool = False) -> QDockWidget:
+        """Add a dockable panel (used by other packages too: the sync panel). area: left/right/bottom/top.
+        scroll: put a wide panel in a scroll area, so it never forces the window wider than a laptop screen."""
         dock = QDockWidget(name, self)
         dock.setObjectName(f"dock_{name.lower().replace(' ', '_')}")
+        if scroll:
+            area_widget = QScrollArea()
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QFrame.Shape.NoFrame)
+            area_widget.setWidget(widget)
+            widget = area_widget
         dock.setWidget(widget)
         self.addDockWidget(AREAS.get(area, Qt.DockWidgetArea.RightDockWidgetArea), dock)
         self.docks[name] = dock
@@ -263,6 +271,19 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state, LAYOUT_VERSION)
+        self._fit_to_screen()
+
+    def _fit_to_screen(self) -> None:
+        """Keep the window inside the screen's free area: the default 1600 x 1000 or a size saved on a larger
+        display would otherwise spill off a laptop screen (docks and buttons out of reach)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        free = screen.availableGeometry()
+        w, h = min(self.width(), free.width()), min(self.height(), free.height())
+        if (w, h) != (self.width(), self.height()) or not free.contains(self.frameGeometry()):
+            self.resize(w, h)
+            self.move(free.x() + (free.width() - w) // 2, free.y() + (free.height() - h) // 2)
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)

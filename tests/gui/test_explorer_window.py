@@ -242,3 +242,23 @@ def test_settings_layout_and_last_library_are_remembered(qtbot, tmp_path, model_
     assert w2.state.min_visibility == pytest.approx(0.4)
     qtbot.waitUntil(lambda: idle(w2), timeout=60000)
     w2.close()
+
+
+def test_window_fits_the_screen_even_with_a_geometry_saved_on_a_larger_display(qtbot):
+    """A window size saved on a big monitor (or the 1600 x 1000 default) must not spill off a smaller screen."""
+    from PySide6.QtCore import QSettings
+
+    big = MainWindow(settings=AppSettings(), with_3d=False)
+    qtbot.addWidget(big)
+    free = big.screen().availableGeometry()
+    big.resize(free.width() + 900, free.height() + 700)
+    QSettings().setValue("window/geometry", big.saveGeometry())
+    big.close()
+    w = MainWindow(settings=AppSettings(), with_3d=False)
+    qtbot.addWidget(w)
+    w.show()
+    least = w.minimumSizeHint()
+    assert least.width() <= 1280 and least.height() <= 720, least   # fits a small laptop screen
+    assert w.width() <= max(free.width(), least.width()) and w.height() <= max(free.height(), least.height())
+    assert free.contains(w.geometry().center())
+    w.close()

@@ -335,7 +335,7 @@ def test_the_main_window_has_the_sync_dock(qtbot):
 
     window = MainWindow(AppSettings(), with_3d=False)
     qtbot.addWidget(window)
-    panel = window.docks["Sync"].widget()
+    panel = window.docks["Sync"].widget().widget()   # inside a scroll area (a wide panel on a small screen)
     assert isinstance(panel, SyncPanel) and panel is window.sync_panel
     window.state.library_path = "/data/poses.sqlite"
     assert panel.library_path() == "/data/poses.sqlite"  # the app's library (and model) are used
