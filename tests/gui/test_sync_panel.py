@@ -223,7 +223,7 @@ class KeypointModel:
         return Embedding(mean, np.full_like(mean, 0.05))
 
 
-def _sync_real_pair(qtbot, panel, path_a, path_b) -> None:
+def _sync_pair(qtbot, panel, path_a, path_b) -> None:
     """Add two videos to the panel, sync them (detection included) and wait for a result."""
     qtbot.addWidget(panel)
     panel.add_video(str(path_a))
@@ -249,7 +249,7 @@ def test_real_footage_is_detected_indexed_and_synced(qtbot, tmp_path, shared_dat
     path_a, path_b, source = _write_views(shared_data, tmp_path, cam_b="cam01")
     library = tmp_path / "lib.sqlite"
     panel = SyncPanel(library_path=str(library), model=KeypointModel())
-    _sync_real_pair(qtbot, panel, path_a, path_b)
+    _sync_pair(qtbot, panel, path_a, path_b)
     errors = _real_errors(panel, source)
     assert len(errors) > 60 and np.median(errors) <= 1 and np.mean(errors <= 3) >= 0.9, errors
     with Library.open(library) as lib:
@@ -282,7 +282,7 @@ def test_real_views_with_a_known_warp_are_synced(qtbot, tmp_path, shared_data, m
     path_a, path_b, source = _write_views(shared_data, tmp_path)
     panel = SyncPanel(library_path=str(tmp_path / "lib.sqlite"))
     panel.drift.setValue(max_drift_s)
-    _sync_real_pair(qtbot, panel, path_a, path_b)
+    _sync_pair(qtbot, panel, path_a, path_b)
     # no assertion on `mirrored`: MediaPipe swaps left and right on a third of cam02's frames, so
     # `mirrored` only reports the majority of the path
     errors = _real_errors(panel, source)
@@ -309,12 +309,7 @@ def test_keypoint_tracks_with_a_known_warp_are_synced_and_drawn(qtbot, tmp_path)
     a = track(tmp_path / "a.npz", np.arange(N_A) / FPS_A, FPS_A, (400, 600))
     b = track(tmp_path / "b.npz", warp(np.arange(n_b) / fps_b, *params), fps_b, (300, 300))
     panel = SyncPanel(library_path=str(tmp_path / "lib.sqlite"), model=KeypointModel())
-    qtbot.addWidget(panel)
-    panel.add_video(str(a))
-    panel.add_video(str(b))
-    panel.start_sync()
-    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=60000)
-    assert panel.result() is not None, panel.info.text()
+    _sync_pair(qtbot, panel, a, b)
     sync = panel.result().followers[0].sync_map
     span = warp(np.array([0.0, (n_b - 1) / fps_b]), *params)
     err = [abs(warp(np.array([sync[i] / fps_b]), *params)[0] - i / FPS_A) for i in range(N_A)

@@ -8,17 +8,7 @@ import pytest
 
 from trainer.ablation import AblationRow, ablation_configs, ablation_table, main, markdown_table
 from trainer.config import tiny_config
-from trainer.dataset import save_dataset
 from trainer.train import train
-from tests.trainer.synthetic_motion import synthetic_dataset
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory) -> tuple[str, str]:
-    root = tmp_path_factory.mktemp("data")
-    save_dataset(synthetic_dataset(["s1", "s2"], 2, n_actions=3, frames=40, seed=0), root / "train.npz")
-    save_dataset(synthetic_dataset(["mm"], 1, n_actions=3, frames=40, seed=5), root / "val.npz")
-    return str(root / "train.npz"), str(root / "val.npz")
 
 
 def write_config(folder: Path, stem: str, cfg) -> None:

@@ -12,20 +12,10 @@ import torch
 from poseexplorer.embed.model import load_model
 from poseexplorer.jobs import Cancelled
 from trainer.config import TrainConfig, tiny_config
-from trainer.dataset import save_dataset
 from trainer.export import export_run
 from trainer.steps import Trainer
 from trainer.train import TrainingError, train
 from trainer.validate import build_set, cross_view_hits, hits_from_ranking, keypoint_embedder, probability_top
-from tests.trainer.synthetic_motion import synthetic_dataset
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory) -> tuple[str, str]:
-    root = tmp_path_factory.mktemp("data")
-    save_dataset(synthetic_dataset(["s1", "s2"], 2, n_actions=3, frames=40, seed=0), root / "train.npz")
-    save_dataset(synthetic_dataset(["mm"], 1, n_actions=3, frames=40, seed=5), root / "val.npz")
-    return str(root / "train.npz"), str(root / "val.npz")
 
 
 def config(data, tmp_path: Path, **changes) -> TrainConfig:
