@@ -46,6 +46,30 @@ def test_exhaustive_query_equals_the_slow_ranking():
         assert [h.pose_id for h in hits] == list(ids[rows]) and [h.media_id for h in hits] == list(media[rows])
 
 
+#: The numerical contract between the fast path and exhaustive scoring: the same rows in the same order and
+#: probabilities equal to this relative tolerance. They are summed in different block sizes, so the BLAS
+#: kernels of the machine may change the last bits (seen: 0.19209409492835405 vs 0.19209409452602266).
+PROB_RTOL = 1e-7
+
+
+def assert_same_ranking(fast, exact) -> None:
+    """Same rows and order; probabilities within PROB_RTOL. Rows whose probabilities tie within the tolerance
+    may come in either order (both paths break exact ties by row, but a near-tie can flip in the last bits)."""
+    assert len(fast) == len(exact)
+    pf = np.array([h.probability for h in fast])
+    pe = np.array([h.probability for h in exact])
+    np.testing.assert_allclose(pf, pe, rtol=PROB_RTOL, atol=0)
+    i = 0
+    while i < len(exact):
+        j = i + 1
+        while j < len(exact) and abs(pe[j] - pe[i]) <= PROB_RTOL * abs(pe[i]):
+            j += 1
+        assert sorted(h.row for h in fast[i:j]) == sorted(h.row for h in exact[i:j]), (i, j)
+        if j - i == 1:
+            assert fast[i].row == exact[i].row
+        i = j
+
+
 @pytest.mark.parametrize("sigma", [(0.03, 0.1), (0.05, 0.4), (0.3, 0.9)])
 def test_fast_path_equals_exhaustive(sigma, monkeypatch):
     import poseexplorer.search.index as index_module
@@ -59,8 +83,7 @@ def test_fast_path_equals_exhaustive(sigma, monkeypatch):
             fast = index.query(emb[q], k=k, exclude_media=[media[q]])
             assert index.last_stats.certified
             exact = index.query(emb[q], k=k, exclude_media=[media[q]], exhaustive=True)
-            assert [h.row for h in fast] == [h.row for h in exact]
-            assert [h.probability for h in fast] == [h.probability for h in exact]
+            assert_same_ranking(fast, exact)
 
 
 def test_fast_path_with_a_query_outside_the_library():
