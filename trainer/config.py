@@ -30,6 +30,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 2
     bf16: bool = True                       # bfloat16 autocast for the network (about 2x on AVX-512 CPUs)
+    precision: str = "auto"                 # "auto" | "float32" | "bfloat16" (trainer/precision.py)
     # cameras (prvipe-method.md section 7); chest_views = the no-augmentation variant
     azimuth: tuple[float, float] = (-180.0, 180.0)
     elevation: tuple[float, float] = (-30.0, 30.0)
@@ -65,6 +66,8 @@ class TrainConfig:
             object.__setattr__(self, key, tuple(float(v) for v in getattr(self, key)))
         if self.optimizer not in ("adagrad", "adam"):
             raise ValueError(f"optimizer must be 'adagrad' or 'adam', got {self.optimizer!r}")
+        if self.precision not in ("auto", "float32", "bfloat16"):
+            raise ValueError(f"precision must be 'auto', 'float32' or 'bfloat16', got {self.precision!r}")
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
         if not self.name or "/" in self.name or self.name.startswith("."):

@@ -22,6 +22,7 @@ from .augment import Augmentation, camera_frame_3d, make_pairs
 from .config import TrainConfig
 from .ema import EmaWeights
 from .losses import LossParts, far_from_matrix, lift_loss, prvipe_loss
+from .precision import uses_bf16
 
 class TrainingError(RuntimeError):
     """The run stopped: NaN or exploding loss, bad data. The message says what to do."""
@@ -110,7 +111,7 @@ class Trainer:
         """The batch loss; fast=False and full_npmpjpe=True give the obvious reference (benchmarks, tests)."""
         cfg, b = self.cfg, self.cfg.batch_size
         x = torch.from_numpy(np.concatenate([pairs.anchor, pairs.positive]))
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=uses_bf16(cfg)):
             mean, std, log_std = self.net.forward_train(x)
         if cfg.kind == "lift3d":
             target = np.concatenate([camera_frame_3d(pairs.xyz, pairs.anchor_rot),

@@ -14,6 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="continue runs/<name>/checkpoint.pt")
     parser.add_argument("--out-dir", help="parent folder of the run folder (default: the config's out_dir)")
     parser.add_argument("--steps", type=int, help="total steps (overrides the config)")
+    parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"),
+                        help="network precision (overrides the config; auto: from this CPU, trainer/precision.py)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
 
 
@@ -25,7 +27,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         cfg = TrainConfig.load(args.config)
-        changes = {k: v for k, v in (("out_dir", args.out_dir), ("steps", args.steps)) if v is not None}
+        overrides = (("out_dir", args.out_dir), ("steps", args.steps), ("precision", args.precision))
+        changes = {k: v for k, v in overrides if v is not None}
         cfg = cfg.replace(**changes) if changes else cfg
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
