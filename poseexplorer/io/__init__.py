@@ -1,7 +1,7 @@
 """Media reading: videos, image folders and keypoint files from other detectors.
 
-This package is the only place that imports cv2; it does so lazily, so `import poseexplorer.io`
-stays light. Public API:
+Videos decode through PyAV (exact seeks by presentation timestamp, variable frame rates included), images
+through Pillow/cv2; all imported lazily, so `import poseexplorer.io` stays light. Public API:
 
     reader = open_media(path)      # video file, image file, image folder (or keypoint file: blank frames)
     len(reader)                    # number of frames (images in a folder)
@@ -11,7 +11,7 @@ stays light. Public API:
     reader.iter_frames(start, stop)  # fast sequential (index, frame) pairs
     reader.close()                 # also a context manager
 
-    VideoReader(path)              # .rotation (degrees from metadata, already applied), .frame_count_exact
+    VideoReader(path)              # .rotation (degrees from metadata, already applied), .count_frames()
     ImageFolderReader(path)        # natural sort; jpg/jpeg/png/bmp/webp/tif/tiff; EXIF orientation;
                                    # grayscale, RGBA (over white) and 16-bit inputs become RGB uint8;
                                    # .paths (list[Path]); images larger than MAX_IMAGE_PIXELS are downscaled

@@ -1,19 +1,18 @@
-"""Frame-accurate video reading through OpenCV (FFmpeg backend).
+"""Frame-accurate video reading through PyAV (FFmpeg), exact on variable-frame-rate files.
 
-Where OpenCV is inexact, and what this reader does about it:
-- CAP_PROP_FRAME_COUNT is the container's estimate (duration x fps for some files), not a count of
-  decodable frames. len() returns it; iter_frames() simply stops at the real end, and the indexer stores
-  the number of frames it actually decoded. `count_frames()` counts exactly (decodes everything).
-- Seeking with CAP_PROP_POS_FRAMES jumps to the keyframe before the target and decodes forward, using
-  packet timestamps; with edit lists, B-frame delays or variable frame rates it can land a frame or more
-  off, and CAP_PROP_POS_FRAMES then just echoes the request. So read(i) (1) serves the next frame and
-  short forward hops (<= FORWARD_GRAB frames) by sequential decoding, which is exact; (2) for longer
-  jumps seeks, then checks the decoded frame's own timestamp (CAP_PROP_POS_MSEC) against i / fps, grabbing
-  forward when it landed early; (3) when it landed late or the timestamp is missing, it reopens the file
-  and decodes forward from the start, and stops trusting seeks for this file. Recently read frames are
-  kept in a small cache so stepping back a frame is free.
-- Rotation metadata (phone videos): auto-rotation is switched off and the rotation read from
-  CAP_PROP_ORIENTATION_META is applied here, so .size and read() agree on every OpenCV build.
+Frame i is the i-th frame in presentation order, the same frame sequential decoding yields i-th. How
+read(i) finds it:
+- the next frame and short forward hops (<= FORWARD_GRAB frames) decode sequentially (exact by counting);
+- a longer jump uses the file's table of presentation timestamps (one pass over the packets, no decoding,
+  built on the first jump): it seeks to the keyframe at or before frame i's timestamp and decodes forward
+  until a frame carries exactly that timestamp. Nothing assumes a constant frame rate, so phone videos
+  (variable frame rate) read right;
+- where timestamps are missing, duplicated, or a seek lands after the target, the reader stops trusting
+  seeks for this file and decodes forward from the start (slow but exact).
+IndexError means only "past the last decodable frame" (the real end); a decoding failure inside the file
+raises MediaError, so callers never take a failed seek for the end of the video.
+len() is the container's frame count (or duration x rate), an estimate until the timestamp table exists;
+count_frames() decodes everything. Rotation metadata (phone videos) is applied, so .size and read() agree.
 """
 from __future__ import annotations
 
@@ -22,7 +21,6 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Iterator
 
-import cv2
 import numpy as np
 
 from .errors import MediaError
@@ -53,44 +51,79 @@ def check_readable_file(path: Path) -> None:
         raise MediaError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
 
 
+def presentation_order(pts: list[int]) -> np.ndarray | None:
+    """Sorted packet timestamps (int64), or None when they cannot index frames (missing or repeated)."""
+    if not pts or any(p is None for p in pts):
+        return None
+    table = np.sort(np.asarray(pts, np.int64))
+    if len(table) > 1 and not np.all(np.diff(table) > 0):
+        return None
+    return table
+
+
 class VideoReader:
     """One video file. read(i) -> RGB uint8 (H, W, 3); see the module docstring for accuracy."""
 
     kind = "video"
 
     def __init__(self, path: str | os.PathLike, decode_threads: int | None = None) -> None:
-        """decode_threads: FFmpeg decoding threads (None = OpenCV's default, one per core); worker
+        """decode_threads: FFmpeg decoding threads (None = FFmpeg's choice, about one per core); worker
         processes that already run in parallel use 1 to avoid oversubscribing the cores."""
         self.path = Path(path)
         self._threads = decode_threads
         check_readable_file(self.path)
-        self._cap = self._open()
-        self.fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        self.rotation = int(self._cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360
-        self._estimate = max(0, int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0))
-        self._next = 0                      # index of the frame the capture decodes next
+        self._container = None
+        self._first_pts: int | None = None     # timestamp of frame 0 as decoded
+        self._first_rotation = 0
+        self._open()
+        stream = self._stream
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        self.fps = float(rate) if rate else 0.0
+        self._estimate = int(stream.frames or 0)
+        if self._estimate <= 0 and stream.duration and stream.time_base and self.fps > 0:
+            self._estimate = int(round(float(stream.duration * stream.time_base) * self.fps))
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._table: np.ndarray | None = None   # presentation timestamps of frames 0..n-1, once built
         self._seek_trusted = True
+        self._end: int | None = None            # number of decodable frames, once decoding reached the end
+        self.rotation = 0
         first = self._decode_next()
         if first is None:
             self.close()
             raise MediaError(f"{self.path}: not a readable video (no frame could be decoded; "
                              "the file may be corrupt, truncated or not a video)")
+        self.rotation = self._first_rotation
+        first = rotate_frame(first, self.rotation)
+        self._cache[0] = first
         self.size = (int(first.shape[1]), int(first.shape[0]))
         if self.fps <= 0 or not np.isfinite(self.fps):
             self.fps = 25.0  # unknown rate: a common default so that timestamps stay defined
 
-    def _open(self) -> "cv2.VideoCapture":
-        params = [] if self._threads is None else [cv2.CAP_PROP_N_THREADS, int(self._threads)]
-        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG, params)
-        if not cap.isOpened():
-            cap.release()
-            raise MediaError(f"{self.path}: not a readable video (OpenCV/FFmpeg could not open it; "
-                             "the file may be corrupt or not a video)")
-        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
-        return cap
+    def _open(self) -> None:
+        import av
+
+        if self._container is not None:
+            self._container.close()
+        try:
+            self._container = av.open(str(self.path), metadata_errors="ignore")
+        except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+            raise MediaError(f"{self.path}: not a readable video (FFmpeg could not open it: {exc}; "
+                             "the file may be corrupt or not a video)") from None
+        if not self._container.streams.video:
+            self._container.close()
+            self._container = None
+            raise MediaError(f"{self.path}: not a readable video (the file has no video stream)")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self._stream.codec_context.thread_count = int(self._threads or 0)
+        self._frames = self._decoded()
+        self._next = 0                      # index of the frame self._frames yields next
 
     def __len__(self) -> int:
+        if self._end is not None:
+            return self._end
+        if self._table is not None:
+            return len(self._table)
         return max(self._estimate, 1)
 
     def __enter__(self) -> "VideoReader":
@@ -100,18 +133,51 @@ class VideoReader:
         self.close()
 
     def close(self) -> None:
-        if getattr(self, "_cap", None) is not None:
-            self._cap.release()
-            self._cap = None
+        if getattr(self, "_container", None) is not None:
+            self._container.close()
+            self._container = None
         self._cache.clear()
 
     # ---- decoding ------------------------------------------------------------------------------
-    def _decode_next(self) -> np.ndarray | None:
-        """Decode the frame at self._next (RGB, rotated) and cache it; None at the end."""
-        ok, bgr = self._cap.read()
-        if not ok or bgr is None:
+    def _decoded(self) -> Iterator:
+        """av.VideoFrames in presentation order from the container's current position. A packet that
+        does not decode is skipped (frame indices then follow decoding order, so seeks stop being trusted);
+        a container that cannot be read further ends the video there (truncated files)."""
+        import av
+
+        packets = self._container.demux(self._stream)
+        flushed = False
+        while not flushed:
+            try:
+                packet = next(packets, None)
+            except av.FFmpegError:
+                packet = None
+            flushed = packet is None or packet.size == 0   # the demuxer ends with an empty (flush) packet
+            try:
+                yield from self._stream.codec_context.decode(packet)
+            except av.EOFError:
+                return
+            except av.FFmpegError:
+                self._seek_trusted = False
+                self._table = None
+
+    def _next_av_frame(self):
+        """The next decoded av.VideoFrame, None at the end."""
+        frame = next(self._frames, None)
+        if frame is None:
             return None
-        rgb = rotate_frame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), self.rotation)
+        if self._first_pts is None:
+            self._first_pts = frame.pts
+            self._first_rotation = int(round(-(getattr(frame, "rotation", 0) or 0))) % 360
+        return frame
+
+    def _decode_next(self) -> np.ndarray | None:
+        """Decode the frame at self._next as RGB (rotated, cached); None at the end."""
+        frame = self._next_av_frame()
+        if frame is None:
+            self._end = self._next if self._end is None else self._end
+            return None
+        rgb = rotate_frame(frame.to_ndarray(format="rgb24"), self.rotation)
         self._remember(self._next, rgb)
         self._next += 1
         return rgb
@@ -122,71 +188,85 @@ class VideoReader:
         while len(self._cache) > CACHE_FRAMES:
             self._cache.popitem(last=False)
 
-    def _grab_to(self, index: int) -> bool:
-        """Skip forward (decoding, not converting) until the next frame is `index`."""
+    def _skip_to(self, index: int) -> bool:
+        """Decode forward (without converting) until the next frame is `index`; False at the end."""
         while self._next < index:
-            if not self._cap.grab():
+            if self._next_av_frame() is None:
+                self._end = self._next if self._end is None else self._end
                 return False
             self._next += 1
         return True
 
     def _restart(self) -> None:
-        self._cap.release()
-        self._cap = self._open()
-        self._next = 0
+        self._open()
+
+    # ---- seeking by presentation timestamp -----------------------------------------------------
+    def _timestamps(self) -> np.ndarray | None:
+        """The presentation timestamps of all frames (one demuxing pass, no decoding), or None."""
+        if self._table is None and self._seek_trusted:
+            import av
+
+            try:
+                with av.open(str(self.path), metadata_errors="ignore") as probe:
+                    pts = [p.pts for p in probe.demux(probe.streams.video[0]) if p.size]
+            except av.FFmpegError:
+                pts = []
+            table = presentation_order(pts)
+            if table is not None and self._first_pts is not None:
+                table = table[table >= self._first_pts]   # packets before the first shown frame (edit lists)
+            if table is None or not len(table) or (self._first_pts is not None and table[0] != self._first_pts):
+                self._seek_trusted = False
+                return None
+            self._table = table
+        return self._table
 
     def _jump(self, index: int) -> np.ndarray | None:
-        """Prepare a long jump to `index`; returns the frame when the seek landed on it exactly.
-
-        Otherwise the capture is left before `index` (landed early, or restarted at 0) and the caller
-        decodes forward."""
-        if self._seek_trusted:
-            self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
-            if not self._cap.grab():  # nothing decodable at or after the target: past the (real) end
-                self._restart()
-                raise IndexError(f"{self.path}: frame {index} is past the last decodable frame")
-            landed = self._timestamp_index()
-            if landed is not None and landed <= index:
-                self._next = landed + 1
-                return self._retrieve(index) if landed == index else None
-            self._seek_trusted = False  # landed late or no timestamps: decode from the start from now on
+        """A long jump to `index`: the frame when a seek found it, else None with the decoder left at or
+        before `index` (restarted at 0 when seeking cannot be trusted)."""
+        table = self._timestamps() if self._seek_trusted else None
+        if table is None:
+            self._restart()
+            return None
+        if index >= len(table):
+            raise IndexError(f"{self.path}: frame {index} is past the last frame ({len(table) - 1})")
+        target = int(table[index])
+        self._container.seek(target, stream=self._stream, backward=True, any_frame=False)
+        self._frames = self._decoded()
+        while True:
+            frame = self._next_av_frame()
+            if frame is None or frame.pts is None or frame.pts > target:
+                break
+            if frame.pts == target:
+                self._next = index + 1
+                rgb = rotate_frame(frame.to_ndarray(format="rgb24"), self.rotation)
+                self._remember(index, rgb)
+                return rgb
+        self._seek_trusted = False   # the seek landed after the target or lost the timestamps
+        self._table = None
         self._restart()
         return None
 
-    def _timestamp_index(self) -> int | None:
-        """The index of the frame just grabbed, from its presentation timestamp."""
-        msec = self._cap.get(cv2.CAP_PROP_POS_MSEC)
-        if msec is None or not np.isfinite(msec) or msec < 0:
-            return None
-        return int(round(msec * self.fps / 1000.0))
-
     def read(self, index: int) -> np.ndarray:
-        """Frame `index` as RGB uint8 (H, W, 3); IndexError beyond the last decodable frame."""
+        """Frame `index` as RGB uint8 (H, W, 3); IndexError beyond the last decodable frame, MediaError
+        when the file cannot be decoded there."""
         index = int(index)
         if index < 0:
             raise IndexError(f"frame index {index} < 0")
-        if self._cap is None:
+        if self._container is None:
             raise MediaError(f"{self.path}: reader is closed")
         if index in self._cache:
             self._cache.move_to_end(index)
             return self._cache[index]
+        if self._end is not None and index >= self._end:
+            raise IndexError(f"{self.path}: frame {index} is past the last decodable frame ({self._end - 1})")
         if not (self._next <= index <= self._next + FORWARD_GRAB):
             frame = self._jump(index)
             if frame is not None:
                 return frame
-        frame = self._decode_next() if self._grab_to(index) else None
+        frame = self._decode_next() if self._skip_to(index) else None
         if frame is None:
             raise IndexError(f"{self.path}: frame {index} is past the last decodable frame ({self._next - 1})")
         return frame
-
-    def _retrieve(self, index: int) -> np.ndarray:
-        """Convert the frame just grabbed (it is `index`)."""
-        ok, bgr = self._cap.retrieve()
-        if not ok or bgr is None:
-            raise IndexError(f"{self.path}: frame {index} could not be decoded")
-        rgb = rotate_frame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), self.rotation)
-        self._remember(index, rgb)
-        return rgb
 
     def iter_frames(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """(index, RGB frame) for start <= index < stop (to the real end when stop is None), sequentially."""
@@ -201,10 +281,9 @@ class VideoReader:
 
     def count_frames(self) -> int:
         """The exact number of decodable frames (decodes the whole file; the estimate is len())."""
-        self._restart()
-        while self._cap.grab():
-            self._next += 1
-        n = self._next
-        self._restart()
+        if self._end is None:
+            self._restart()
+            self._skip_to(1 << 62)
+            self._restart()
         self._cache.clear()
-        return n
+        return int(self._end)

@@ -21,7 +21,10 @@ def finish_media(lib: Library, job: MediaJob) -> MediaInfo:
                      if frames < m.frames else f"decoded {frames} frames (the file said {m.frames})")
     if job.errors:
         notes.append(f"{len(job.errors)} image(s) could not be read, e.g. {job.errors[0]}")
-    if job.fatal and (frames == 0 or holes > 0):
+    if job.fatal and m.kind == "video" and frames and holes == 0:
+        # the failed segment may have been the last one: its frames are not known to be absent
+        status, error = "error", f"{job.fatal} (the next run retries from frame {frames})"
+    elif job.fatal and (frames == 0 or holes > 0):
         status, error = "error", f"{job.fatal}" + (f" ({holes} frames missing)" if holes > 0 and frames else "")
     elif holes > 0:
         status, error = "error", f"{holes} of {frames} frames could not be processed"
