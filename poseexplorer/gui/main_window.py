@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea,
                                QWidget)
@@ -23,8 +23,10 @@ from .settings import AppSettings
 from .sync_panel import SyncPanel
 from .shortcuts import SHORTCUTS, ShortcutsDialog
 from .state import AppState
+from .views.wheel_guard import install_wheel_guard
 
 LAYOUT_VERSION = 1
+FRAME_ALLOWANCE = (16, 40)   # title bar and borders a window manager adds, before the real ones are known
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
 
@@ -45,6 +47,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Pose Explorer")
         self.resize(1600, 1000)
+        install_wheel_guard()
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self._closed = False
@@ -274,16 +277,28 @@ class MainWindow(QMainWindow):
         self._fit_to_screen()
 
     def _fit_to_screen(self) -> None:
-        """Keep the window inside the screen's free area: the default 1600 x 1000 or a size saved on a larger
-        display would otherwise spill off a laptop screen (docks and buttons out of reach)."""
+        """Keep the window, title bar included, inside the screen's free area: the default 1600 x 1000 or a
+        size saved on a larger display would otherwise spill off a laptop screen (status bar and buttons out
+        of reach). Before the window manager has framed the window its frame is estimated (FRAME_ALLOWANCE);
+        the first show checks again with the real one."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         if screen is None or self.isMaximized() or self.isFullScreen():
             return
         free = screen.availableGeometry()
-        w, h = min(self.width(), free.width()), min(self.height(), free.height())
-        if (w, h) != (self.width(), self.height()) or not free.contains(self.frameGeometry()):
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        if extra_h <= 0:
+            extra_w, extra_h = FRAME_ALLOWANCE
+        w, h = min(self.width(), free.width() - extra_w), min(self.height(), free.height() - extra_h)
+        if (w, h) != (self.width(), self.height()) or not free.contains(frame):
             self.resize(w, h)
-            self.move(free.x() + (free.width() - w) // 2, free.y() + (free.height() - h) // 2)
+            self.move(free.x() + (free.width() - w - extra_w) // 2, free.y() + (free.height() - h - extra_h) // 2)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if not getattr(self, "_shown_once", False):
+            self._shown_once = True
+            QTimer.singleShot(0, self._fit_to_screen)   # the window manager's frame is known by then
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)

@@ -5,9 +5,19 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget)
 
 from .settings import AppSettings
+from .views.wheel_guard import install_wheel_guard
+
+
+#: the widest a path field asks for (longer paths scroll inside it); fits a 1366 px screen
+MAX_PATH_FIELD = 720
 
 
 def _path_row(edit: QLineEdit, pick) -> QWidget:
+    """A path field wide enough for its placeholder and current path (up to MAX_PATH_FIELD) and Browse."""
+    metrics = edit.fontMetrics()
+    wanted = max(metrics.horizontalAdvance(edit.placeholderText()), metrics.horizontalAdvance(edit.text()))
+    edit.setMinimumWidth(min(MAX_PATH_FIELD, wanted + 24))
+    edit.setToolTip(edit.placeholderText())
     w = QWidget()
     row = QHBoxLayout(w)
     row.setContentsMargins(0, 0, 0, 0)
@@ -41,7 +51,9 @@ class SettingsDialog(QDialog):
         self.min_vis.setToolTip("Joints below this visibility are drawn dashed and grey")
         self.reopen = QCheckBox("Reopen the last library on start")
         self.reopen.setChecked(settings.reopen_last_library)
+        install_wheel_guard()
         form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Library file", _path_row(self.library, self._pick_library))
         form.addRow("Model weights", _path_row(self.model, self._pick_model))
         form.addRow("3D lifting model", _path_row(self.lifter, lambda: self._pick_into(self.lifter)))

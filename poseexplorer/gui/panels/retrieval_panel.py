@@ -178,6 +178,7 @@ class RetrievalPanel(QWidget):
             media = snap.media_by_id.get(r.media_id)
             if media is not None and media.kind != "keypoints":
                 requests.append((r.pose_id, media.path, r.frame, snap.xy[row], snap.scores[row]))
+        self.grid.scrollToTop()   # a new search shows its best hits, not the old scroll position
         if requests:
             self.runner.run(crop_job(requests, TILE, self.state.min_visibility), "crops", key="result crops",
                             on_done=self._set_crops)
