@@ -134,6 +134,8 @@ def migrate(conn: sqlite3.Connection, version: int, target: int = SCHEMA_VERSION
     for v in range(version, target):
         with conn:
             conn.execute("BEGIN IMMEDIATE")
+            if conn.execute("PRAGMA user_version").fetchone()[0] > v:
+                continue   # another process upgraded (or created) the file meanwhile
             MIGRATIONS[v](conn)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {v + 1}")

@@ -19,7 +19,8 @@ import numpy as np
 from ..core.poses import Embedding
 from ..jobs import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from . import blobs
-from .schema import LibraryError, check_file, check_identity, migrate
+from .connect import connect, library_error, make_folder, writable
+from .schema import SCHEMA_VERSION, LibraryError, check_file, check_identity, migrate
 from .tables import FrameTable, MediaInfo, ModelInfo, PoseTable, SyncPair
 
 EMBED_BATCH = 2048
@@ -40,38 +41,50 @@ def default_library_path() -> Path:
 class Library:
     """An open pose library. Create with Library.open(path)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, read_only: bool = False) -> None:
         self._conn = conn
         self._lock = threading.RLock()
         self.path = path
+        self.read_only = read_only      # opened without write access: writes raise LibraryError
+        self.created_folder = False     # open() created the library's folder
 
     # ---- opening -------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike, create: bool = True) -> "Library":
-        """Open (or create) a library; LibraryError on a corrupt, foreign or newer file, never overwriting it."""
+    def open(cls, path: str | os.PathLike, create: bool = True, read_only: bool | None = None) -> "Library":
+        """Open (or create) a library; LibraryError on a corrupt, foreign or newer file, never overwriting it.
+
+        read_only: None = read-only exactly when this user cannot write the file or its folder."""
         path = Path(path).expanduser().absolute()
         check_file(path)
         if not path.exists() and not create:
             raise LibraryError(f"no pose library at {path}")
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
-        except sqlite3.Error as exc:
-            raise LibraryError(f"cannot open pose library {path}: {exc}") from exc
+        made = make_folder(path) if create and not read_only else False
+        if read_only is None:
+            read_only = path.exists() and not writable(path)
+        if read_only and not path.exists():
+            raise LibraryError(f"no pose library at {path} (and the folder is read-only)")
+        conn = connect(path, read_only)
         try:
             version = check_identity(conn, path)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            if not read_only:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            if read_only and version < SCHEMA_VERSION:
+                raise LibraryError(f"{path} has an older schema ({version}) that must be upgraded, but the file "
+                                   "is read-only; open it once with write access")
             migrate(conn, version)
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise library_error(path, exc, read_only) from exc
             raise LibraryError(f"{path} is corrupt or not a pose library ({exc}); it was left untouched") from exc
         except Exception:
             conn.close()
             raise
-        return cls(conn, path)
+        lib = cls(conn, path, read_only)
+        lib.created_folder = made
+        return lib
 
     def close(self) -> None:
         with self._lock:
@@ -102,14 +115,16 @@ class Library:
 
     @contextmanager
     def _damage_as_library_error(self) -> Iterator[None]:
-        """A damaged page found later than open() is reported as a LibraryError, not a raw sqlite error."""
+        """SQLite errors after open() become LibraryErrors that say what happened (a refused value, a
+        read-only file, a lock, a full disk, or real damage)."""
         try:
             yield
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as exc:
+            if self.read_only or "readonly" in str(exc) or "disk" in str(exc) or "full" in str(exc):
+                raise library_error(self.path, exc, self.read_only) from exc
             raise
         except sqlite3.DatabaseError as exc:
-            raise LibraryError(f"the pose library {self.path} is damaged ({exc}); "
-                               "restore it from a backup or start a new one") from exc
+            raise library_error(self.path, exc) from exc
 
     def check(self) -> list[str]:
         """SQLite's integrity check of the whole file (slow for big libraries): [] when healthy."""
@@ -143,15 +158,21 @@ class Library:
         now = time.time()
         with self._tx() as c:
             cur = c.execute("INSERT INTO media(path, name, kind, content_hash, file_size, fps, width, height,"
-                            " frames, status, detector, added, updated) VALUES (?,?,?,?,?,?,?,?,?,'pending',?,?,?)",
-                            (str(path), Path(path).name, kind, content_hash, file_size, float(fps), int(width),
+                            " frames, status, detector, added, updated) VALUES (?,?,?,?,?,?,?,?,?,'pending',?,?,?)"
+                            " ON CONFLICT(path) DO NOTHING",
+                            (str(path), Path(path).name, kind, content_hash, file_size, _rate(fps), int(width),
                              int(height), int(frames), detector, now, now))
-            return int(cur.lastrowid)
+            if cur.rowcount == 1:
+                return int(cur.lastrowid)
+            # another process added this path since we looked: share its row (detections are keyed by frame)
+            return int(c.execute("SELECT id FROM media WHERE path = ?", (str(path),)).fetchone()[0])
 
     def update_media(self, media_id: int, **fields) -> None:
         """Set columns of one media row (path, name, fps, width, height, frames, status, error, ...)."""
         if not fields:
             return
+        if "fps" in fields:
+            fields["fps"] = _rate(fields["fps"])
         if "path" in fields and "name" not in fields:
             fields["name"] = Path(fields["path"]).name
         cols = ", ".join(f"{k} = ?" for k in fields)
@@ -319,6 +340,15 @@ class Library:
     def delete_sync_pair(self, pair_id: int) -> None:
         with self._tx() as c:
             c.execute("DELETE FROM sync_pairs WHERE id = ?", (pair_id,))
+
+
+def _rate(fps) -> float:
+    """A frame rate the library can store: unknown (NaN, infinite, negative, None) is 0.0."""
+    try:
+        value = float(fps)
+    except (TypeError, ValueError):
+        return 0.0
+    return value if np.isfinite(value) and value > 0 else 0.0
 
 
 def _media_info(r: tuple) -> MediaInfo:
