@@ -5,8 +5,11 @@ Per view (anchor and positive independently), on the normalised 3D pose (prvipe-
 2. the hips may move up and outwards, where MediaPipe puts its hip points rather than the mocap hip joints;
 3. a random camera (or one of the 4 chest-level views) projects the pose;
 4. keypoints jitter by a per-pose fraction of the 2D torso size, a few jump far (gross errors);
-5. keypoints drop out (the lower body leaves the frame sometimes) and the mask goes to the network.
-The NP-MPJPE labels always use the unmodified 3D pose.
+5. keypoints drop out (the lower body leaves the frame sometimes, one side of the body is hidden, a whole
+   limb is missing) and the mask goes to the network;
+6. the left/right labels of the 2D keypoints are sometimes swapped, as detectors do on back views.
+The NP-MPJPE labels always use the unmodified 3D pose. Camera roll may cover the full circle (NP-MPJPE
+ignores global rotation, so a sideways camera or a person upside down is the same pose).
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import numpy as np
 
 from poseexplorer.core.camera import CameraRanges, project_normalised_3d, random_views, view_rotation
 from poseexplorer.core.normalize import normalize_3d, torso_scale_2d
-from poseexplorer.core.skeleton import H36M17_BONES
+from poseexplorer.core.skeleton import COCO13_LEFT_RIGHT_PAIRS, H36M17_BONES
 from poseexplorer.embed.inputs import network_input
 
 #: Bone groups whose lengths change together (limb proportions): torso/head, arms, legs, shoulders, hips.
@@ -25,7 +28,15 @@ _GROUP_OF_BONE = {(0, 10): 0, (10, 3): 0, (3, 2): 0, (2, 1): 0,
                   (0, 11): 4, (11, 13): 2, (13, 15): 2, (0, 12): 4, (12, 14): 2, (14, 16): 2}
 _N_GROUPS = 5
 _LOWER_BODY = ((11, 12), (9, 10, 11, 12), (7, 8, 9, 10, 11, 12))   # ankles; knees+ankles; +hips
-_LOWER_BODY_P = (0.5, 0.35, 0.15)
+_LOWER_BODY_P = (0.5, 0.35, 0.15)   # default shares of the three legs-out cases (legs_out_hips = 0.15)
+#: One side of the body (COCO-13): arm and leg beyond the torso; with the torso points too.
+_SIDES = ((3, 5, 9, 11), (4, 6, 10, 12))
+_SIDES_TORSO = ((1, 7), (2, 8))
+#: Whole limbs (COCO-13): left arm, right arm, left leg, right leg.
+_LIMBS = ((3, 5), (4, 6), (9, 11), (10, 12))
+_COCO13_SWAP = np.arange(13)
+for _l, _r in COCO13_LEFT_RIGHT_PAIRS:
+    _COCO13_SWAP[_l], _COCO13_SWAP[_r] = _r, _l
 _CHEST_AZIMUTHS = np.deg2rad([0.0, 90.0, 180.0, 270.0])
 
 
@@ -43,12 +54,17 @@ class Augmentation:
     hip_offset: float = 0.0
     keypoint_dropout: float = 0.0
     legs_out_rate: float = 0.0
+    legs_out_hips: float = 0.15
+    side_out_rate: float = 0.0
+    limb_out_rate: float = 0.0
+    swap_rate: float = 0.0
 
     @staticmethod
     def from_config(cfg) -> "Augmentation":
         ranges = CameraRanges(tuple(cfg.azimuth), tuple(cfg.elevation), tuple(cfg.roll), cfg.depth)
         keys = ("chest_views", "visibility_input", "jitter", "outlier_rate", "bone_scale", "limb_scale",
-                "hip_offset", "keypoint_dropout", "legs_out_rate")
+                "hip_offset", "keypoint_dropout", "legs_out_rate", "legs_out_hips", "side_out_rate",
+                "limb_out_rate", "swap_rate")
         return Augmentation(ranges=ranges, **{k: getattr(cfg, k) for k in keys})
 
 
@@ -100,15 +116,50 @@ def jitter_keypoints(xy: np.ndarray, rng: np.random.Generator, jitter: float, ou
     return out + np.where(outlier[..., None], rng.normal(0.0, 0.3, xy.shape) * scale, 0.0)
 
 
-def visibility_mask(n: int, rng: np.random.Generator, dropout: float, legs_out_rate: float) -> np.ndarray:
-    """(n, 13) bool: True = visible. Independent dropout plus, sometimes, the lower body out of frame."""
+def visibility_mask(n: int, rng: np.random.Generator, dropout: float, legs_out_rate: float,
+                    legs_out_hips: float = 0.15, side_out_rate: float = 0.0,
+                    limb_out_rate: float = 0.0) -> np.ndarray:
+    """(n, 13) bool: True = visible. Independent dropout plus, sometimes, the lower body out of frame
+    (ankles, knees too, or hips too: `legs_out_hips` is the share of the last, upper-body framing), one side
+    of the body hidden (arm and leg, half the time the shoulder and hip as well), or one whole limb missing."""
     vis = rng.random((n, 13)) >= dropout
     legs_out = rng.random(n) < legs_out_rate
-    which = rng.choice(len(_LOWER_BODY), size=n, p=_LOWER_BODY_P)
+    rest = (1.0 - legs_out_hips) / (_LOWER_BODY_P[0] + _LOWER_BODY_P[1])
+    which = rng.choice(len(_LOWER_BODY), size=n, p=(_LOWER_BODY_P[0] * rest, _LOWER_BODY_P[1] * rest,
+                                                     legs_out_hips))
     for k, joints in enumerate(_LOWER_BODY):
         rows = legs_out & (which == k)
         vis[np.ix_(rows, joints)] = False
+    if side_out_rate > 0:
+        side_out = rng.random(n) < side_out_rate
+        side, torso_too = rng.integers(0, 2, n), rng.random(n) < 0.5
+        for s in (0, 1):
+            vis[np.ix_(side_out & (side == s), _SIDES[s])] = False
+            vis[np.ix_(side_out & (side == s) & torso_too, _SIDES_TORSO[s])] = False
+    if limb_out_rate > 0:
+        limb_out = rng.random(n) < limb_out_rate
+        limb = rng.integers(0, len(_LIMBS), n)
+        for k, joints in enumerate(_LIMBS):
+            vis[np.ix_(limb_out & (limb == k), joints)] = False
     return vis
+
+
+def facing_away(xyz: np.ndarray, rot: np.ndarray) -> np.ndarray:
+    """(N,) bool: the camera sees the body's back. xyz: (N, 17, 3) H36M-17 world; rot: (N, 3, 3) world ->
+    camera (Z forward). The body's forward is (left - right) x up, from shoulders and hips."""
+    across = (xyz[:, 4] - xyz[:, 5]) + (xyz[:, 11] - xyz[:, 12])
+    forward = np.cross(across, xyz[:, 3] - xyz[:, 0])
+    return np.einsum("nj,nj->n", rot[:, 2], forward) > 0
+
+
+def swap_left_right(xy: np.ndarray, vis: np.ndarray | None, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Swap the left/right labels of COCO-13 keypoints (not their positions) in the given rows.
+
+    xy: (N, 13, 2); vis: (N, 13) or None; rows: (N,) bool. Returns new arrays."""
+    xy = np.where(rows[:, None, None], xy[:, _COCO13_SWAP], xy)
+    if vis is not None:
+        vis = np.where(rows[:, None], vis[:, _COCO13_SWAP], vis)
+    return xy, vis
 
 
 def make_view(xyz_norm: np.ndarray, rng: np.random.Generator, aug: Augmentation) -> tuple[np.ndarray, np.ndarray]:
@@ -125,7 +176,10 @@ def make_view(xyz_norm: np.ndarray, rng: np.random.Generator, aug: Augmentation)
         xy = jitter_keypoints(xy, rng, aug.jitter, aug.outlier_rate)
     vis = None
     if aug.visibility_input:
-        vis = visibility_mask(len(xy), rng, aug.keypoint_dropout, aug.legs_out_rate)
+        vis = visibility_mask(len(xy), rng, aug.keypoint_dropout, aug.legs_out_rate, aug.legs_out_hips,
+                              aug.side_out_rate, aug.limb_out_rate)
+    if aug.swap_rate > 0:  # detectors assume a front view: they swap the labels of people seen from behind
+        xy, vis = swap_left_right(xy, vis, facing_away(body, rot) & (rng.random(len(xy)) < aug.swap_rate))
     return network_input(xy, vis, aug.visibility_input), rot
 
 

@@ -28,6 +28,7 @@ class TrainConfig:
     adagrad_init: float = 0.1
     ema_decay: float = 0.9999
     seed: int = 0
+    init_from: str | None = None            # a model file (.safetensors) whose weights start the run
     threads: int = 2
     bf16: bool = True                       # bfloat16 autocast for the network (about 2x on AVX-512 CPUs)
     precision: str = "auto"                 # "auto" | "float32" | "bfloat16" (trainer/precision.py)
@@ -47,6 +48,10 @@ class TrainConfig:
     hip_offset: float = 0.5                 # probability of a MediaPipe-like hip placement per view
     keypoint_dropout: float = 0.04          # per-keypoint masking probability
     legs_out_rate: float = 0.15             # probability that the lower body leaves the frame
+    legs_out_hips: float = 0.15             # share of those where the hips leave too (upper-body framing)
+    side_out_rate: float = 0.0              # probability that one side (arm + leg) is hidden
+    limb_out_rate: float = 0.0              # probability that one whole limb is missing
+    swap_rate: float = 0.0                  # probability that a view's left/right labels are swapped
     # losses (section 6)
     positive_weight: float = 0.005
     prior_weight: float = 0.001

@@ -14,6 +14,7 @@ from poseexplorer.jobs import Cancelled, CancelCheck, Progress
 from .dataset import PoseDataset, save_dataset
 from .mocap import CLIP_SUFFIXES, Clip, MocapError, clip_labels, load_clip, resample_clip
 from .mocap.dedup import dedup_indices
+from .mocap.cmu_joints import is_cmu_joints_file, load_cmu_joints
 
 FRAMERATE_FILE = "readme_framerates.txt"
 
@@ -109,6 +110,16 @@ def _assemble(clips: list[Clip], kept: list[np.ndarray], fps: float) -> PoseData
     )
 
 
+def load_clips(path: Path, options: PrepareOptions, overrides: dict[str, float]) -> list[Clip]:
+    """The clips of one file at options.fps: one for a clip file, many for a CMU joints archive."""
+    if is_cmu_joints_file(path):
+        raw = load_cmu_joints(path, set(options.subjects) or None, set(options.exclude_subjects))
+    else:
+        raw = [load_clip(path, fps=fps_for(path, overrides), mapping=options.mapping,
+                         metres_per_unit=options.metres_per_unit)]
+    return [resample_clip(c, options.fps) for c in raw]
+
+
 def prepare_dataset(inputs: list[Path], out: Path, options: PrepareOptions, progress: Progress,
                     cancel: CancelCheck, log: Callable[[str], None] = print) -> PrepareReport:
     """Load, resample, deduplicate and write every wanted clip under `inputs` to `out` (a job)."""
@@ -126,23 +137,23 @@ def prepare_dataset(inputs: list[Path], out: Path, options: PrepareOptions, prog
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                clip = resample_clip(load_clip(path, fps=fps_for(path, overrides), mapping=options.mapping,
-                                               metres_per_unit=options.metres_per_unit), options.fps)
+                loaded = load_clips(path, options, overrides)
             for w in caught:
                 log(f"warning: {w.message}")
         except (MocapError, OSError, ValueError) as exc:
             report.skipped.append((str(path), str(exc)))
             log(f"skipped {path}: {exc}")
             continue
-        if not subject_wanted(clip.subject, options):
-            continue
-        if len(clip) < options.min_frames:
-            report.skipped.append((str(path), f"only {len(clip)} frame(s)"))
-            log(f"skipped {path}: only {len(clip)} frame(s) at {options.fps:g} fps")
-            continue
-        clips.append(clip)
-        kept.append(dedup_indices(clip.joints, options.dedup))
-        report.poses_before_dedup += len(clip)
+        for clip in loaded:
+            if not subject_wanted(clip.subject, options):
+                continue
+            if len(clip) < options.min_frames:
+                report.skipped.append((f"{path}:{clip.name}", f"only {len(clip)} frame(s)"))
+                log(f"skipped {path}:{clip.name}: only {len(clip)} frame(s) at {options.fps:g} fps")
+                continue
+            clips.append(clip)
+            kept.append(dedup_indices(clip.joints, options.dedup))
+            report.poses_before_dedup += len(clip)
     progress(len(files), len(files), "writing")
     ds = _assemble(clips, kept, options.fps)
     save_dataset(ds, out)

@@ -67,6 +67,20 @@ def build_network(cfg: TrainConfig) -> PrVipeNet:
     return PrVipeNet(spec)
 
 
+def start_from_model_file(net: PrVipeNet, scale: MatchingScale, path: Path) -> None:
+    """Copy the weights and matching scale of an exported model file into a fresh network of the same shape
+    (fine-tuning a bundled model on new data or augmentation instead of starting from random weights)."""
+    from poseexplorer.embed.modelfile import ModelFileError, load_network
+
+    try:
+        src_net, src_scale, _, _ = load_network(path)
+        net.load_state_dict(src_net.state_dict())
+    except (ModelFileError, RuntimeError) as exc:
+        raise TrainingError(f"init_from {path}: cannot start from this model ({exc}); its network must have "
+                            f"the width, blocks, embed_dim and visibility_input of this config") from exc
+    scale.load_state_dict(src_scale.state_dict())
+
+
 class MetricsLog:
     """Appends one JSON object per line and flushes it, so a reader sees every line as it is written."""
 
@@ -88,6 +102,8 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         self.cfg, self.poses, self.nose, self.val_set = cfg, poses, nose, val_set
         self.net, self.scale = build_network(cfg), MatchingScale()
+        if cfg.init_from:
+            start_from_model_file(self.net, self.scale, Path(cfg.init_from))
         params = list(self.net.parameters()) + list(self.scale.parameters())
         if cfg.optimizer == "adam":
             self.opt = torch.optim.Adam(params, lr=cfg.lr)

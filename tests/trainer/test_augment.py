@@ -93,3 +93,35 @@ def test_with_nose_replaces_only_the_head_joint():
     norm = normalize_3d(xyz)
     np.testing.assert_allclose(np.delete(out, 1, axis=1), np.delete(norm, 1, axis=1), atol=1e-5)
     assert not np.allclose(out[:, 1], norm[:, 1])
+
+
+def test_side_and_limb_masks_and_upper_body_share():
+    rng = np.random.default_rng(1)
+    upper = visibility_mask(4000, rng, 0.0, 1.0, legs_out_hips=1.0)
+    assert not upper[:, 7:].any() and upper[:, :7].all()          # upper-body framing: hips, knees, ankles out
+    side = visibility_mask(4000, rng, 0.0, 0.0, side_out_rate=1.0)
+    left_out = ~side[:, [3, 5, 9, 11]].any(1)
+    right_out = ~side[:, [4, 6, 10, 12]].any(1)
+    assert (left_out ^ right_out).all() and 0.4 < left_out.mean() < 0.6
+    assert side[:, 0].all()                                        # the nose stays
+    limb = visibility_mask(4000, rng, 0.0, 0.0, limb_out_rate=1.0)
+    assert ((~limb).sum(1) == 2).all()                             # exactly one whole limb (2 points) out
+
+
+def test_swap_left_right_only_on_views_from_behind():
+    from trainer.augment import facing_away, swap_left_right
+
+    xyz = poses(1).astype(np.float64)
+    front = view_rotation(np.zeros(1), np.zeros(1), np.zeros(1))
+    back = view_rotation(np.full(1, np.pi), np.zeros(1), np.zeros(1))
+    # the test poses face +z; the canonical camera at +z sees their front
+    assert not facing_away(xyz, front)[0] and facing_away(xyz, back)[0]
+    xy = np.arange(26, dtype=float).reshape(1, 13, 2)
+    vis = np.ones((1, 13), bool)
+    vis[0, 3] = False
+    out, v = swap_left_right(xy, vis, np.array([True]))
+    np.testing.assert_array_equal(out[0, 4], xy[0, 3])
+    np.testing.assert_array_equal(out[0, 0], xy[0, 0])
+    assert not v[0, 4] and v[0, 3]
+    same, _ = swap_left_right(xy, vis, np.array([False]))
+    np.testing.assert_array_equal(same, xy)
