@@ -21,7 +21,8 @@ from .errors import MediaError
 from .kinds import IMAGE_EXTENSIONS
 from .video import check_readable_file
 
-MAX_IMAGE_PIXELS = 40_000_000
+MAX_IMAGE_PIXELS = 40_000_000   # larger images are downscaled to this while reading
+HARD_MAX_PIXELS = 200_000_000   # images that would decode to more than this are refused (bombs)
 _DIGITS = re.compile(r"(\d+)")
 
 
@@ -45,7 +46,10 @@ def list_images(folder: str | os.PathLike) -> list[str]:
 
 
 def _header(path: Path) -> tuple[tuple[int, int] | None, int]:
-    """((width, height) or None, EXIF orientation 1..8) from the file header, without decoding pixels."""
+    """((width, height) or None, EXIF orientation 1..8) from the file header, without decoding pixels.
+
+    Pillow's open() reads only the header; its EXIF is read from header chunks only (PNG's getexif()
+    would decode the whole image to look for a late eXIf chunk)."""
     try:
         from PIL import Image
     except ImportError:  # pragma: no cover - Pillow comes with matplotlib
@@ -53,14 +57,43 @@ def _header(path: Path) -> tuple[tuple[int, int] | None, int]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            old, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            old, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None   # the size check is ours, below
             try:
                 with Image.open(path) as im:
-                    return im.size, int(im.getexif().get(0x0112, 1) or 1)
+                    return im.size, _orientation(im)
             finally:
                 Image.MAX_IMAGE_PIXELS = old
     except Exception:  # noqa: BLE001 - an unknown header is decided by the decoder below
         return None, 1
+
+
+def _orientation(im) -> int:
+    """EXIF orientation from what Pillow has read so far (never triggers a decode)."""
+    from PIL import Image
+
+    if im.format == "PNG":
+        raw = im.info.get("exif")
+        if not raw:
+            return 1
+        exif = Image.Exif()
+        exif.load(raw)
+    else:
+        exif = im.getexif()
+    value = exif.get(0x0112, 1)
+    return int(value) if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def check_pixels(path: Path, size: tuple[int, int] | None) -> None:
+    """MediaError for an image whose header declares more pixels than can be read within memory (a
+    decompression bomb): JPEG is downscaled by its decoder (up to 8x per side), others decode whole."""
+    if size is None:
+        return
+    pixels = int(size[0]) * int(size[1])
+    jpeg = path.suffix.lower() in (".jpg", ".jpeg")
+    limit = HARD_MAX_PIXELS * (64 if jpeg else 1)
+    if pixels > limit:
+        raise MediaError(f"{path}: the image declares {size[0]} x {size[1]} pixels ({pixels / 1e6:.0f} megapixels), "
+                         f"more than this program reads ({limit / 1e6:.0f} megapixels); scale it down first")
 
 
 def apply_orientation(img: np.ndarray, orientation: int) -> np.ndarray:
@@ -102,6 +135,7 @@ def read_image(path: str | os.PathLike, max_pixels: int = MAX_IMAGE_PIXELS) -> n
     path = Path(path)
     check_readable_file(path)
     size, orientation = _header(path)
+    check_pixels(path, size)
     data = np.fromfile(str(path), dtype=np.uint8)  # not cv2.imread: it cannot report why it failed
     flags = cv2.IMREAD_UNCHANGED
     if size is not None and size[0] * size[1] > max_pixels and path.suffix.lower() in (".jpg", ".jpeg"):
