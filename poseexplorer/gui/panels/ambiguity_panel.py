@@ -92,7 +92,7 @@ class AmbiguityPanel(QWidget):
         for r in rows:
             pct = percentile_of(self._amb, self._amb[r])
             item = QListWidgetItem(percentile_bar(pct), f"σ {self._amb[r]:.3f}  ·  "
-                                   f"{snap.media_name(int(snap.media_ids[r]))}  frame {int(snap.frames[r]) + 1}")
+                                   f"{snap.media_name(int(snap.media_ids[r]))}  frame {int(snap.frames[r])}")
             item.setData(Qt.ItemDataRole.UserRole, int(snap.pose_ids[r]))
             item.setToolTip(f"mean σ {self._amb[r]:.3f}, more ambiguous than {pct:.0f}% of the library's poses")
             self.list.addItem(item)

@@ -29,9 +29,13 @@ class ImportRow(QWidget):
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
         self.bar.setTextVisible(True)
+        self._on_cancel = on_cancel
+        self.cancelling = False
         self.cancel_button = QToolButton()
         self.cancel_button.setText("Cancel")
-        self.cancel_button.clicked.connect(on_cancel)
+        self.cancel_button.setToolTip("Stop this import; the frames already detected are kept and a later "
+                                      "import of the same file resumes")
+        self.cancel_button.clicked.connect(self.cancel)
         row = QHBoxLayout()
         row.addWidget(self.bar, 1)
         row.addWidget(self.cancel_button)
@@ -40,8 +44,22 @@ class ImportRow(QWidget):
         layout.addWidget(self.label)
         layout.addLayout(row)
 
+    def cancel(self) -> None:
+        """Ask the import to stop, and say so at once: stopping takes a moment (the detector processes
+        finish or are stopped, and what they detected is saved)."""
+        if self.cancelling:
+            return
+        self.cancelling = True
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Cancelling…")
+        self.bar.setRange(0, 0)
+        self.bar.setFormat("stopping: saving the frames already detected")
+        self._on_cancel()
+
     def set_progress(self, done: int, total: int, message: str) -> None:
         """Shown at most 5 times a second (each repaint costs; progress may arrive per frame)."""
+        if self.cancelling:
+            return
         now = time.monotonic()
         if now - self._shown_at < 0.2 and done < total:
             return

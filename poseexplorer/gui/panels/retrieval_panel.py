@@ -156,7 +156,7 @@ class RetrievalPanel(QWidget):
         q = snap.row_of(self.state.query_pose_id)
         if q >= 0:
             self.header.setText(f"{len(rows)} matches for {snap.media_name(int(snap.media_ids[q]))} "
-                                f"frame {int(snap.frames[q]) + 1}" + ("" if rows else ": none")
+                                f"frame {int(snap.frames[q])}" + ("" if rows else ": none")
                                 + ("" if not rows else " (% = calibrated 3D-match probability)"
                                    if rows[0].confidence is not None else " (% = raw P, uncalibrated)"))
         requests = []
@@ -168,11 +168,11 @@ class RetrievalPanel(QWidget):
             icon = QIcon(QPixmap.fromImage(render_crop(None, snap.xy[row], snap.scores[row], TILE,
                                                        self.state.min_visibility)))
             shown = r.shown_confidence
-            text = f"{name[:18]}\nframe {r.frame + 1} · {100 * shown:.0f}%" + (" ⇋" if r.mirrored else "")
+            text = f"{name[:18]}\nframe {r.frame} · {100 * shown:.0f}%" + (" ⇋" if r.mirrored else "")
             item = QListWidgetItem(icon, text)
             item.setData(Qt.ItemDataRole.UserRole, r.pose_id)
             item.setForeground(confidence_colour(shown))
-            item.setToolTip(f"#{rank}: {name}, frame {r.frame + 1}\n" + confidence_tooltip(r)
+            item.setToolTip(f"#{rank}: {name}, frame {r.frame}\n" + confidence_tooltip(r)
                             + ("\nmatched as mirror image" if r.mirrored else ""))
             self.grid.addItem(item)
             media = snap.media_by_id.get(r.media_id)

@@ -146,7 +146,7 @@ class ScatterPanel(QWidget):
         self.hover_label.move(x, y)
         self.hover_label.show()
         self.hover_label.raise_()
-        self.info.setText(f"{snap.media_name(int(snap.media_ids[row]))}, frame {int(snap.frames[row]) + 1}")
+        self.info.setText(f"{snap.media_name(int(snap.media_ids[row]))}, frame {int(snap.frames[row])}")
 
     def _request_crop(self, pose_id: int, row: int) -> None:
         snap = self.state.snapshot

@@ -15,6 +15,8 @@ from ..state import AppState
 from ..views.frame_view import FrameView
 from ..views.skeleton_style import ambiguity_colour
 
+#: the one frame-numbering convention of the app, its exports and the command line
+FRAME_NUMBERING = "Frames are numbered from 0 (the first frame is frame 0), as in every export and the CLI"
 NO_MEDIA = ("No media open.\nDrop videos or image folders on the window, or use File > Open;\n"
             "an imported file opens here when its import is done.")
 
@@ -57,6 +59,7 @@ class ViewerPanel(QWidget):
         self.slider.setEnabled(False)
         self.slider.valueChanged.connect(self._slider_moved)
         self.frame_label = QLabel("no media")
+        self.frame_label.setToolTip(FRAME_NUMBERING)
         self.pose_label = QLabel("")
         self.pose_label.setStyleSheet("color: #aaa")
         row = QHBoxLayout()
@@ -142,7 +145,7 @@ class ViewerPanel(QWidget):
         self.slider.blockSignals(True)
         self.slider.setValue(frame)
         self.slider.blockSignals(False)
-        self.frame_label.setText(f"{m.name}  frame {frame + 1} / {m.n_frames}")
+        self.frame_label.setText(f"{m.name}  frame {frame} / {m.n_frames - 1}")
         if m.kind == "keypoints":
             self._redraw_pose()
         else:
@@ -167,7 +170,7 @@ class ViewerPanel(QWidget):
         m = self._media()
         if m is None or path != m.path:
             return
-        self.view.set_message(f"cannot read frame {index + 1}: {message}")
+        self.view.set_message(f"cannot read frame {index}: {message}")
         self._redraw_pose()
 
     def _redraw_pose(self) -> None:

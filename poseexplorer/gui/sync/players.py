@@ -336,12 +336,12 @@ class SyncPlayers(QWidget):
         self.slider.setValue(ref)
         self.slider.blockSignals(False)
         self.time_label.setText(f"{self._time:6.2f} / {duration_of(self._n, self._fps):.2f} s  ·  "
-                                f"frame {ref + 1}/{self._n}")
+                                f"frame {ref}/{self._n - 1}")
         self.positionChanged.emit(ref, self._wanted[1:])
 
     def _show(self, i: int, frame: int, picture: DecodedFrame) -> None:
         fps = self._fps if i == 0 else self._tracks[i - 1].fps
-        self._views[i].set_frame(picture, f"frame {frame + 1}/{len(self._readers[i])}  ·  {frame / fps:.2f} s",
+        self._views[i].set_frame(picture, f"frame {frame}/{len(self._readers[i]) - 1}  ·  {frame / fps:.2f} s",
                                  self._skeleton(i, frame))
         self._shown[i] = frame
 
