@@ -232,7 +232,7 @@ def run_real(args) -> None:
 
     import torch
 
-    from poseexplorer.align.sync_sources import index_video, sequence_from_library
+    from poseexplorer.session.sync_jobs import index_video, sequence_from_library
     from poseexplorer.embed.model import load_model
     from poseexplorer.jobs import never_cancel, no_progress
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..jobs import CancelCheck, Job, Progress
 from .export import export_synced_video
 from .playback import FollowerTrack
 
@@ -71,21 +70,3 @@ def export_synced_group(ref_reader, follower_readers: list, tracks: list[Followe
     group = FollowersReader(fols, tracks, len(ref), ref.fps)
     kwargs = {k: v for k, v in (("progress", progress), ("cancel", cancel)) if v is not None}
     return export_synced_video(ref, group, np.arange(len(ref)), out_path, **kwargs)
-
-
-def make_export_job(result, tracks: list[FollowerTrack], flips: list[bool], out_path: str) -> Job:
-    """A job that opens the videos of a SyncResult and exports them with the given (nudged) tracks."""
-
-    def job(progress: Progress, cancel: CancelCheck) -> Path:
-        from ..io import open_media
-
-        readers = []
-        try:
-            readers.append(open_media(result.reference.path))
-            readers += [open_media(f.path_to_video) for f in result.followers]
-            return export_synced_group(readers[0], readers[1:], tracks, out_path, flips, progress, cancel)
-        finally:
-            for r in readers:
-                r.close()
-
-    return job

@@ -3,7 +3,7 @@
 Followers are resampled to the reference's frame rate before alignment (so the atrous window spans the
 same time in both), aligned with `align_sequences` (mirror search when mirrored embeddings are given),
 and the resulting maps are expressed in each follower's own frames. The job that gets the embeddings
-(from the library, or by detecting) lives in `poseexplorer.align.sync_sources`.
+(from the library, or by detecting) lives in `poseexplorer.session.sync_jobs`.
 """
 from __future__ import annotations
 

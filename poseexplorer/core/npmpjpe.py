@@ -37,6 +37,26 @@ def similarity_align(target: np.ndarray, source: np.ndarray) -> np.ndarray:
     return scale[..., None, None] * (s0 @ np.swapaxes(rot, -1, -2)) + mu_t
 
 
+def similarity_align_finite(target: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Similarity-align source onto target using the joints finite in both; every finite source joint is
+    moved by that transform. (J, 3) -> (J, 3) float64; NaN where the source is not finite, all NaN when
+    fewer than 3 joints are finite in both."""
+    target = np.asarray(target, dtype=np.float64)
+    source = np.asarray(source, dtype=np.float64)
+    good = np.all(np.isfinite(target), axis=1) & np.all(np.isfinite(source), axis=1)
+    out = np.full(source.shape, np.nan, dtype=np.float64)
+    if good.sum() < 3:
+        return out
+    aligned = similarity_align(target[good], source[good])
+    # solve the transform from the good joints, then map all finite ones
+    src = source[good] - source[good].mean(0)
+    dst = aligned - aligned.mean(0)
+    transform, *_ = np.linalg.lstsq(src, dst, rcond=None)  # exact: dst = src @ (s R^T)
+    finite = np.all(np.isfinite(source), axis=1)
+    out[finite] = (source[finite] - source[good].mean(0)) @ transform + aligned.mean(0)
+    return out
+
+
 def procrustes_mpjpe(target: np.ndarray, source: np.ndarray) -> np.ndarray:
     """Mean joint distance after similarity-aligning source to target (no normalisation).
 

@@ -1,9 +1,9 @@
-"""LibraryController: opens the library and the model, runs imports, reloads the snapshot, removes media.
+"""LibraryController: runs the session's library flows (open, model, import, reload, removal) on the JobRunner.
 
-All slow work goes through the JobRunner; results come back as signals into the GUI thread and are
+The jobs are the session's (poseexplorer.session); their results come back into the GUI thread and are
 written to AppState. It owns no widgets except the import rows it asks the LibraryPanel to show.
 When a snapshot arrives and nothing is selected (after an import, at start with a non-empty library),
-it selects a media (`media_to_open`), so the viewer is never left blank.
+the session opens a media (`Session.open_something`), so the viewer is never left blank.
 """
 from __future__ import annotations
 
@@ -12,27 +12,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from . import library_jobs
+from .image_jobs import thumbnail_job
 from .job_runner import JobRunner
 from .panels.library_panel import LibraryPanel
-from .snapshot import LibrarySnapshot
 from .state import AppState
-
-
-def media_to_open(snapshot: LibrarySnapshot, preferred: int | None = None) -> tuple[int, int] | None:
-    """(media_id, frame) to show when nothing is selected, or None for a library with nothing readable.
-
-    The preferred media (the first file of an import that just finished) when the snapshot has it, else the
-    first media with a person, else the first media that did not fail; at its first frame with a person
-    (frame 0 when it has none).
-    """
-    usable = [m.media_id for m in snapshot.media if m.status != "error"]
-    with_poses = [mid for mid in usable if len(snapshot.frames_of(mid))]
-    order = ([preferred] if preferred in usable else []) + with_poses + usable
-    if not order:
-        return None
-    frames = snapshot.frames_of(order[0])
-    return order[0], int(frames[0]) if len(frames) else 0
 
 
 class LibraryController(QObject):
@@ -63,14 +46,13 @@ class LibraryController(QObject):
     # --- library and model ------------------------------------------------------------------------
     def open_library(self, path: str) -> bool:
         """Open (or create) a library file; False with libraryFailed emitted when it is not usable."""
-        from ..library import Library, LibraryError
+        from ..library import LibraryError
 
         try:
-            Library.open(path).close()   # validates; a corrupt or foreign file is never overwritten
+            self.state.open_library(path)   # validates; a corrupt or foreign file is never overwritten
         except (LibraryError, OSError) as exc:
             self.libraryFailed.emit(str(exc))
             return False
-        self.state.set_library_path(str(Path(path).expanduser().absolute()))
         self.reload()
         return True
 
@@ -130,8 +112,7 @@ class LibraryController(QObject):
             return
         if self._model_loading:  # the model's arrival triggers the reload, with embeddings
             self._reload_after_model = True
-        job = library_jobs.snapshot_job(self.state.library_path, self.state.model)
-        self.runner.run(job, "load library", key="snapshot", on_done=self._snapshot_loaded,
+        self.runner.run(self.state.snapshot_job(), "load library", key="snapshot", on_done=self._snapshot_loaded,
                         on_progress=self._snapshot_progress,
                         on_failed=lambda msg, details: self.state.statusMessage.emit(f"library: {msg}"))
 
@@ -144,21 +125,17 @@ class LibraryController(QObject):
     def _snapshot_loaded(self, snapshot) -> None:
         self.state.set_snapshot(snapshot)
         self.state.statusMessage.emit(f"{len(snapshot.media)} media, {len(snapshot)} poses")
-        self._open_something(snapshot)
+        self._open_something()
         missing = [m for m in snapshot.media if m.media_id not in self.panel.thumbnails and m.status != "error"]
         if missing:
-            self.runner.run(library_jobs.thumbnail_job(missing), "thumbnails", key="thumbnails", queue=True,
+            self.runner.run(thumbnail_job(missing), "thumbnails", key="thumbnails", queue=True,
                             on_done=self.panel.set_thumbnails)
         self.snapshotLoaded.emit()
 
-    def _open_something(self, snapshot: LibrarySnapshot) -> None:
+    def _open_something(self) -> None:
         """Nothing selected: show the imported (or first) media, so the viewer is not blank."""
-        if self.state.media_id >= 0:
-            return
-        pick = media_to_open(snapshot, self._open_after_import)
-        if pick is not None:
+        if self.state.open_something(self._open_after_import):
             self._open_after_import = None
-            self.state.select_media(*pick)
 
     # --- import -----------------------------------------------------------------------------------
     def import_paths(self, paths: list[str]) -> None:
@@ -169,7 +146,7 @@ class LibraryController(QObject):
         title = ", ".join(Path(p).name for p in paths[:3]) + (f" +{len(paths) - 3}" if len(paths) > 3 else "")
         holder: dict = {}
         row = self.panel.add_import_row(f"Importing {title}", lambda: holder["handle"].cancel())
-        job = library_jobs.import_job(self.state.library_path, paths, self.state.model, self.workers)
+        job = self.state.import_job(paths, self.workers)
         self._imports += 1
         self._media_timer.start()
         holder["handle"] = self.runner.run(
@@ -183,7 +160,7 @@ class LibraryController(QObject):
         if self._imports <= 0 or self.state.library_path is None:
             self._media_timer.stop()
             return
-        self.runner.run(library_jobs.media_job(self.state.library_path), "media list", key="media list",
+        self.runner.run(self.state.media_job(), "media list", key="media list",
                         on_done=lambda rows: self._imports > 0 and self.panel.show_media(rows))
 
     def _import_ended(self) -> None:
@@ -218,7 +195,7 @@ class LibraryController(QObject):
     def remove_media(self, media_ids: list[int]) -> None:
         if self.state.library_path is None or not media_ids:
             return
-        self.runner.run(library_jobs.remove_job(self.state.library_path, media_ids), "remove media",
+        self.runner.run(self.state.remove_job(media_ids), "remove media",
                         key="remove", queue=True, on_done=lambda ids: self.reload(),
                         on_failed=lambda msg, d: self.panel.add_errors([f"remove failed: {msg}"]))
 

@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
         from ..library import default_library_path
 
         preload_extensions()
-        from .library_jobs import warm_up_job
+        from ..session.library_jobs import warm_up_job
 
         self.runner.run(warm_up_job, "start detection server", key="warm up", nice=10)
         lib = library or (self.settings.library_path if self.settings.reopen_last_library else "")

@@ -17,10 +17,9 @@ from PySide6.QtWidgets import (
     QProgressBar, QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget,
 )
 
-from ..align.sync_export import make_export_job
-from ..align.sync_sources import SYNCABLE_KINDS, Source, VideoSource, make_sync_job
 from ..align.video_sync import PoseSequence, SyncResult
 from ..io.kinds import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS
+from ..session.sync_jobs import SYNCABLE_KINDS, Source, VideoSource, make_export_job, make_sync_job
 from .sync.cost_view import CostMatrixView
 from .sync.players import SyncPlayers
 from .worker import JobWorker

@@ -7,7 +7,7 @@ import pytest
 from poseexplorer.align import MatchParams
 from poseexplorer.align.playback import FollowerTrack
 from poseexplorer.align.sync_export import FlippedReader, FollowersReader
-from poseexplorer.align.sync_sources import make_sync_job, sequence_from_frames
+from poseexplorer.session.sync_jobs import make_sync_job, sequence_from_frames
 from poseexplorer.align.video_sync import PoseSequence, align_follower, resampled
 from poseexplorer.core.poses import Embedding
 from poseexplorer.jobs import Cancelled

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from poseexplorer.core.npmpjpe import np_mpjpe, np_mpjpe_matrix, procrustes_mpjpe, similarity_align
+from poseexplorer.core.npmpjpe import (np_mpjpe, np_mpjpe_matrix, procrustes_mpjpe, similarity_align,
+                                       similarity_align_finite)
 from poseexplorer.core.normalize import normalize_3d
 
 
@@ -65,3 +66,17 @@ def test_aligned_shape_and_broadcast():
     t = rng.normal(size=(4, 1, 17, 3))
     s = rng.normal(size=(1, 3, 17, 3))
     assert similarity_align(t, s).shape == (4, 3, 17, 3)
+
+
+def test_similarity_align_finite_recovers_a_similarity_transform():
+    rng = np.random.default_rng(4)
+    target = rng.normal(size=(33, 3))
+    angle = 0.7
+    rot = np.array([[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]])
+    source = 2.5 * target @ rot.T + [1.0, -2.0, 0.5]
+    source[5] = np.nan                                  # a missing joint stays missing
+    aligned = similarity_align_finite(target, source)
+    good = np.isfinite(aligned).all(axis=1)
+    assert not good[5] and good.sum() == 32
+    assert np.allclose(aligned[good], target[good], atol=1e-6)
+    assert np.isnan(similarity_align_finite(target, np.full((33, 3), np.nan))).all()

@@ -9,8 +9,8 @@ from poseexplorer.embed.calibration import MEANING, Calibration, sidecar_path_fo
 from poseexplorer.embed.model import load_model
 from poseexplorer.gui.job_runner import JobRunner
 from poseexplorer.gui.panels.retrieval_panel import RetrievalPanel
-from poseexplorer.gui.search_jobs import IndexCache, SearchRequest, search_job
-from poseexplorer.gui.snapshot import LibrarySnapshot, MediaRow
+from poseexplorer.session.search_jobs import IndexCache, SearchRequest, search_job
+from poseexplorer.session.snapshot import LibrarySnapshot, MediaRow
 from poseexplorer.gui.state import AppState
 from poseexplorer.jobs import never_cancel, no_progress
 from tests.embed.test_inputs import random_xy

@@ -13,8 +13,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
 from poseexplorer.gui.frame_loader import FrameLoader, display_image, fitted_size
-from poseexplorer.gui.library_controller import media_to_open
-from poseexplorer.gui.snapshot import LibrarySnapshot, MediaRow
+from poseexplorer.session.snapshot import LibrarySnapshot, MediaRow
 
 from .reader_probes import ThreadRecordingReader
 from .sync_media import draw_code, read_code, write_coded_video
@@ -202,17 +201,3 @@ def test_scrubbing_paused_players_decodes_only_in_the_decode_threads(qtbot, tmp_
     thread = players._loaders[0]._worker.thread
     players.clear()                       # clear() stops the threads and closes the readers at once
     assert not thread.is_alive() and all(r.closed for r in readers)
-
-
-def test_media_to_open_prefers_the_import_then_a_person():
-    media = (MediaRow(1, "broken", "/b", status="error"), MediaRow(2, "empty", "/e"), MediaRow(3, "a", "/a"),
-             MediaRow(4, "b", "/b2"))
-    media_ids = np.array([3, 3, 4], np.int64)
-    frames = np.array([9, 4, 0], np.int64)
-    snap = LibrarySnapshot(media, np.array([10, 11, 12]), media_ids, frames, np.zeros((3, 13, 2), np.float32),
-                           np.ones((3, 13), np.float32))
-    assert media_to_open(snap, 4) == (4, 0)        # the imported file, at its first frame with a person
-    assert media_to_open(snap, None) == (3, 4)     # else the first media with a person
-    assert media_to_open(snap, 2) == (2, 0)        # an imported file without a person: its first frame
-    assert media_to_open(snap, 1) == (3, 4)        # never a media that failed
-    assert media_to_open(LibrarySnapshot.empty(), None) is None

@@ -39,8 +39,8 @@ def synced_panel(qtbot, tmp_path):
 
 
 def test_videos_can_be_picked_from_the_library(qtbot):
-    from poseexplorer.align.sync_sources import VideoSource
-    from poseexplorer.gui.snapshot import LibrarySnapshot, MediaRow
+    from poseexplorer.session.sync_jobs import VideoSource
+    from poseexplorer.session.snapshot import LibrarySnapshot, MediaRow
     from poseexplorer.gui.state import AppState
 
     state = AppState()

@@ -12,7 +12,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from ..snapshot import percentile_of
+from ...session.snapshot import percentile_of
 from ..state import AppState
 from ..views.skeleton_style import ambiguity_colour
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
                                QToolButton, QVBoxLayout, QWidget)
 
-from ..snapshot import MediaRow
+from ...session.snapshot import MediaRow
 from ..state import AppState
 
 STATUS_TEXT = {"done": "", "pending": "waiting", "indexing": "indexing…", "error": "error",

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QLis
                                QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ...embed.calibration import MEANING
+from ...session.search_jobs import IndexCache, ResultRow, SearchRequest, search_job
+from ..image_jobs import crop_job
 from ..job_runner import JobRunner
-from ..library_jobs import crop_job
-from ..search_jobs import IndexCache, SearchRequest, search_job
-from ..state import AppState, ResultRow
+from ..state import AppState
 from ..views.pose_crop import render_crop
 
 TILE = 128

@@ -11,9 +11,9 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QToolButton,
                                QVBoxLayout, QWidget)
 
+from ...session.search_jobs import pca_job
+from ..image_jobs import crop_job
 from ..job_runner import JobRunner
-from ..library_jobs import crop_job
-from ..search_jobs import pca_job
 from ..state import AppState
 from ..views.pose_crop import render_crop
 from ..views.scatter_view import ScatterView

@@ -6,25 +6,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ...core.npmpjpe import similarity_align
+from ...core.npmpjpe import similarity_align_finite
 from ...core.skeleton import H36M17_BONES, MEDIAPIPE33_BONES
 from ..state import AppState
-
-
-def align_to(target: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """Similarity-align source onto target using the joints finite in both. (J, 3) -> (J, 3), NaN kept."""
-    good = np.all(np.isfinite(target), axis=1) & np.all(np.isfinite(source), axis=1)
-    out = np.full(source.shape, np.nan, dtype=np.float64)
-    if good.sum() < 3:
-        return out
-    aligned = similarity_align(target[good], source[good])
-    # apply the same transform to every joint: solve it from the good joints, then map all finite ones
-    src = source[good] - source[good].mean(0)
-    dst = aligned - aligned.mean(0)
-    transform, *_ = np.linalg.lstsq(src, dst, rcond=None)  # exact: dst = src @ (s R^T)
-    finite = np.all(np.isfinite(source), axis=1)
-    out[finite] = (source[finite] - source[good].mean(0)) @ transform + aligned.mean(0)
-    return out
 
 
 def lifting_model(state: AppState):
@@ -90,7 +74,7 @@ class Skeleton3DPanel(QWidget):
         if self.show_result.isChecked() and res >= 0 and res != ref and xyz is not None:
             other, obones, osource = self.skeleton_of(res)
             if other is not None and len(other) == len(xyz):
-                other = align_to(np.asarray(xyz, np.float64), np.asarray(other, np.float64))
+                other = similarity_align_finite(xyz, other)
                 offset = (0.9, 0.0, 0.0) if self.placement.currentText() == "beside" else (0.0, 0.0, 0.0)
                 self.view.set_skeleton(1, other, obones, offset)
                 text += f"\norange: result {res}, similarity-aligned ({osource})"

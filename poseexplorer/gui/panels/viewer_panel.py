@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QVBoxLayout, QWidget
 
 from ..frame_loader import DecodedFrame, FrameLoader
-from ..snapshot import percentile_of
+from ...session.snapshot import percentile_of
 from ..state import AppState
 from ..views.frame_view import FrameView
 from ..views.skeleton_style import ambiguity_colour

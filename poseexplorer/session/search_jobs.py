@@ -1,20 +1,39 @@
-"""Headless jobs for retrieval and PCA, built on poseexplorer.search (PoseIndex, StablePCA).
+"""Search requests and results: headless jobs for retrieval and PCA over a LibrarySnapshot.
 
-The index is built once per snapshot inside a job and cached by the caller (IndexCache); queries and
-PCA never run in the GUI thread.
+Built on poseexplorer.search (PoseIndex, StablePCA). The index is built once per snapshot inside a job and
+cached by the caller (IndexCache), so queries and PCA never run in a GUI thread.
 """
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ..core.poses import Embedding
-from ..jobs import CancelCheck, Cancelled, Progress
+from ..jobs import CancelCheck, Cancelled, Job, Progress
+from ..core.model_protocol import PoseModel
 from .snapshot import LibrarySnapshot
-from .state import ResultRow
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One retrieval hit as the application shows it (built from the search engine's Hit)."""
+
+    pose_id: int
+    media_id: int
+    frame: int
+    probability: float
+    mirrored: bool = False
+    extra: dict = field(default_factory=dict)
+    #: the model's calibrated confidence of `probability` (None: the model has no calibration)
+    confidence: float | None = None
+
+    @property
+    def shown_confidence(self) -> float:
+        """What is shown as the confidence: calibrated when available, else the raw P."""
+        return self.probability if self.confidence is None else self.confidence
 
 
 @dataclass(frozen=True)
@@ -37,7 +56,7 @@ class IndexCache:
         self._key: tuple | None = None
         self._index: Any = None
 
-    def get(self, snapshot: LibrarySnapshot, model: Any) -> Any:
+    def get(self, snapshot: LibrarySnapshot, model: PoseModel) -> Any:
         key = (id(snapshot), snapshot.model_key)
         with self._lock:
             if self._key != key:
@@ -51,7 +70,7 @@ class IndexCache:
             return self._index
 
 
-def _mirrored_query(snapshot: LibrarySnapshot, row: int, model: Any) -> Embedding:
+def _mirrored_query(snapshot: LibrarySnapshot, row: int, model: PoseModel) -> Embedding:
     from ..core.mirror import mirror_coco13
 
     xy = snapshot.xy[row:row + 1]
@@ -60,7 +79,7 @@ def _mirrored_query(snapshot: LibrarySnapshot, row: int, model: Any) -> Embeddin
     return model.embed(mxy, mscores)
 
 
-def search_job(snapshot: LibrarySnapshot, model: Any, cache: IndexCache, req: SearchRequest) -> Callable:
+def search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: IndexCache, req: SearchRequest) -> Job:
     """Top-k matches of a library pose among the other poses; returns list[ResultRow], best first."""
     def job(progress: Progress, cancel: CancelCheck) -> list[ResultRow]:
         row = snapshot.row_of(req.pose_id)
@@ -90,7 +109,7 @@ def search_job(snapshot: LibrarySnapshot, model: Any, cache: IndexCache, req: Se
     return job
 
 
-def pca_job(pca: Any, means: np.ndarray) -> Callable:
+def pca_job(pca: Any, means: np.ndarray) -> Job:
     """2D projection of the embedding means with a StablePCA kept across refreshes (no flipping)."""
     def job(progress: Progress, cancel: CancelCheck) -> np.ndarray:
         progress(0, 1, "PCA")

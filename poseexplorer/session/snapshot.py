@@ -1,7 +1,7 @@
-"""An immutable in-memory copy of the library for the panels: plain arrays, numpy only (no Qt).
+"""An immutable in-memory copy of the library: plain arrays, numpy only.
 
-Built off the GUI thread by a job after every import or model switch, then handed to AppState whole,
-so panels read consistent arrays without touching SQLite.
+Built by a job (session.library_jobs.snapshot_job) after every import or model switch, then handed to the
+Session whole, so readers (the GUI's panels among them) see consistent arrays without touching SQLite.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class MediaRow:
-    """What the GUI shows for one media file."""
+    """What the application shows for one media file."""
 
     media_id: int
     name: str

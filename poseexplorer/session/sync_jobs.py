@@ -1,8 +1,10 @@
-"""Where the sync panel's per-frame embeddings come from: given directly, the library, or fresh detection.
+"""The sync flow: where each video's per-frame embeddings come from, the alignment, and the synced export.
 
 `make_sync_job(sources, model, library_path)` returns a headless job (poseexplorer.jobs contract) that
-turns each source into a PoseSequence (indexing a new video into the library first, so its detections
-are kept and reused) and aligns the followers to the first source. Nothing here imports Qt.
+turns each source into a PoseSequence (given directly, read from the library, or indexed into the library
+first, so its detections are kept and reused), aligns the followers to the first source with
+poseexplorer.align and keeps the found sync pairs in the library. `make_export_job` writes a synced group
+as one video.
 """
 from __future__ import annotations
 
@@ -12,10 +14,13 @@ from typing import Callable
 
 import numpy as np
 
+from ..align.playback import FollowerTrack
+from ..align.sync_export import export_synced_group
+from ..align.video_sync import PoseSequence, SyncResult, sync_to_reference
 from ..core.mirror import mirror_coco13
+from ..core.model_protocol import PoseEmbedder, PoseModel, ProbabilityParams
 from ..core.poses import Embedding
 from ..jobs import CancelCheck, Cancelled, Job, Progress
-from .video_sync import PoseSequence, SyncResult, sync_to_reference
 
 
 #: library media kinds with a timeline: videos, and keypoint tracks (from another detector, or mocap)
@@ -38,7 +43,7 @@ Source = PoseSequence | VideoSource
 
 
 def sequence_from_frames(name: str, path: str, fps: float, n_frames: int, frame_index: np.ndarray,
-                         xy: np.ndarray, scores: np.ndarray, has_pose: np.ndarray, model,
+                         xy: np.ndarray, scores: np.ndarray, has_pose: np.ndarray, model: PoseEmbedder,
                          media_id: int | None = None) -> PoseSequence:
     """Embed detected poses (and their mirror images) into a per-frame sequence of n_frames rows.
 
@@ -69,7 +74,7 @@ def _spread(emb: Embedding, rows: np.ndarray, n: int) -> Embedding:
     return Embedding(mean, std)
 
 
-def sequence_from_library(library_path: str, media_id: int, model) -> PoseSequence:
+def sequence_from_library(library_path: str, media_id: int, model: PoseEmbedder) -> PoseSequence:
     """A library video's detections, embedded with `model`."""
     from ..library import Library
 
@@ -86,7 +91,8 @@ def sequence_from_library(library_path: str, media_id: int, model) -> PoseSequen
                                 table.has_pose, model, media_id)
 
 
-def index_video(library_path: str, path: str, model, progress: Progress, cancel: CancelCheck) -> int:
+def index_video(library_path: str, path: str, model: PoseEmbedder, progress: Progress,
+                cancel: CancelCheck) -> int:
     """Index one video into the library (reusing earlier detections); returns its media id."""
     from ..library.indexer import index_paths
 
@@ -101,7 +107,7 @@ def index_video(library_path: str, path: str, model, progress: Progress, cancel:
     return int(file.media_id)
 
 
-def make_sync_job(sources: list[Source], model: Callable[[], object] | object, library_path: str,
+def make_sync_job(sources: list[Source], model: PoseModel | Callable[[], PoseModel], library_path: str,
                   max_drift_s: float | None = None, mirror: bool = True) -> Job:
     """A job that syncs sources[1:] to sources[0]. `model` is a model or a zero-argument loader of one.
 
@@ -112,7 +118,7 @@ def make_sync_job(sources: list[Source], model: Callable[[], object] | object, l
         raise ValueError("syncing needs at least two videos: a reference and one follower")
 
     def job(progress: Progress, cancel: CancelCheck) -> SyncResult:
-        mdl = model() if callable(model) and not hasattr(model, "a") else model
+        mdl = model if isinstance(model, ProbabilityParams) else model()
         seqs = []
         for i, src in enumerate(sources):
             if cancel():
@@ -141,7 +147,8 @@ def save_sync_pairs(library_path: str, result: SyncResult) -> list[int]:
                                    name="sync panel") for media_id, sync in pairs]
 
 
-def _resolve(src: Source, model, library_path: str, progress: Progress, cancel: CancelCheck) -> PoseSequence:
+def _resolve(src: Source, model: PoseEmbedder, library_path: str, progress: Progress,
+             cancel: CancelCheck) -> PoseSequence:
     if isinstance(src, PoseSequence):
         return src
     media_id = src.media_id
@@ -158,3 +165,22 @@ def _scaled(progress: Progress, part: int, parts: int) -> Progress:
         progress(int(1000 * (part + min(1.0, frac)) / parts), 1000, message)
 
     return report
+
+
+def make_export_job(result: SyncResult, tracks: list[FollowerTrack], flips: list[bool], out_path: str) -> Job:
+    """A job that opens the videos of a SyncResult and writes them side by side on the reference's timeline
+    with the given (nudged) tracks and left/right flips (reference first); returns the written path."""
+
+    def job(progress: Progress, cancel: CancelCheck) -> Path:
+        from ..io import open_media
+
+        readers = []
+        try:
+            readers.append(open_media(result.reference.path))
+            readers += [open_media(f.path_to_video) for f in result.followers]
+            return export_synced_group(readers[0], readers[1:], tracks, out_path, flips, progress, cancel)
+        finally:
+            for r in readers:
+                r.close()
+
+    return job

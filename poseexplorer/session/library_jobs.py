@@ -1,0 +1,104 @@
+"""Library flows as headless jobs: import, snapshot loading, the media list, removal, the indexer warm-up.
+
+Each job opens its own Library connection in the thread that runs it and returns plain data.
+`media_to_open` picks what to show when nothing is selected.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core.model_protocol import PoseModel
+from ..jobs import CancelCheck, Job, Progress
+from .snapshot import LibrarySnapshot, MediaRow
+
+
+def media_row(info: Any) -> MediaRow:
+    """The application's view of a library MediaInfo."""
+    return MediaRow(media_id=int(info.id), name=str(info.name), path=str(info.path), kind=str(info.kind),
+                    n_frames=int(info.frames), fps=float(info.fps), size=(int(info.width), int(info.height)),
+                    status=str(info.status), error=str(info.error or ""), n_poses=int(info.n_poses))
+
+
+def import_job(library_path: str, paths: list[str], model: PoseModel | None, workers: int = 1) -> Job:
+    """Index files/folders into the library (detection + embedding); returns the IndexReport."""
+    def job(progress: Progress, cancel: CancelCheck):
+        from ..library.indexer import index_paths
+
+        return index_paths(library_path, paths, model=model, workers=workers, progress=progress, cancel=cancel)
+    return job
+
+
+def snapshot_job(library_path: str, model: PoseModel | None) -> Job:
+    """Embed what is missing for `model`, then read everything the panels need into a LibrarySnapshot."""
+    def job(progress: Progress, cancel: CancelCheck) -> LibrarySnapshot:
+        from ..library import Library
+
+        with Library.open(library_path) as lib:
+            if model is not None:
+                lib.ensure_embeddings(model, progress, cancel)
+            progress(0, 1, "loading poses")
+            media = tuple(media_row(m) for m in lib.media())
+            poses = lib.poses()
+            world = lib.world_landmarks(poses.pose_id) if len(poses) else np.zeros((0, 33, 3), np.float32)
+            mean = stddev = None
+            key = ""
+            if model is not None:
+                key = str(model.sha256)
+                ids, emb = lib.embeddings(key, poses.pose_id)
+                if len(ids) == len(poses) and np.array_equal(ids, poses.pose_id):
+                    mean, stddev = np.asarray(emb.mean), np.asarray(emb.stddev)
+        snap = LibrarySnapshot(media, poses.pose_id.astype(np.int64), poses.media_id.astype(np.int64),
+                               poses.frame_index.astype(np.int64), poses.xy, poses.scores, world, mean, stddev, key)
+        progress(1, 1, f"{len(snap)} poses")
+        return snap
+    return job
+
+
+def warm_up_job(progress: Progress, cancel: CancelCheck) -> bool:
+    """Start the indexer's process server now, from a low-priority worker thread, so the first import does
+    not fork the whole application process while the user waits (that fork held the GIL for ~130 ms) and
+    the detection processes inherit the lower priority."""
+    from ..library.indexer import start_fork_server
+
+    return start_fork_server()
+
+
+def media_job(library_path: str) -> Job:
+    """Only the media list (cheap): shown while an import runs, before the full snapshot reload."""
+    def job(progress: Progress, cancel: CancelCheck) -> tuple[MediaRow, ...]:
+        from ..library import Library
+
+        with Library.open(library_path) as lib:
+            return tuple(media_row(m) for m in lib.media())
+    return job
+
+
+def remove_job(library_path: str, media_ids: list[int]) -> Job:
+    """Remove media (and their poses, embeddings and syncs) from the library; returns the removed ids."""
+    def job(progress: Progress, cancel: CancelCheck) -> list[int]:
+        from ..library import Library
+
+        with Library.open(library_path) as lib:
+            for i, mid in enumerate(media_ids):
+                progress(i, len(media_ids), "removing")
+                lib.remove_media(int(mid))
+        return list(media_ids)
+    return job
+
+
+def media_to_open(snapshot: LibrarySnapshot, preferred: int | None = None) -> tuple[int, int] | None:
+    """(media_id, frame) to show when nothing is selected, or None for a library with nothing readable.
+
+    The preferred media (the first file of an import that just finished) when the snapshot has it, else the
+    first media with a person, else the first media that did not fail; at its first frame with a person
+    (frame 0 when it has none).
+    """
+    usable = [m.media_id for m in snapshot.media if m.status != "error"]
+    with_poses = [mid for mid in usable if len(snapshot.frames_of(mid))]
+    order = ([preferred] if preferred in usable else []) + with_poses + usable
+    if not order:
+        return None
+    frames = snapshot.frames_of(order[0])
+    return order[0], int(frames[0]) if len(frames) else 0
