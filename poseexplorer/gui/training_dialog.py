@@ -1,7 +1,11 @@
 """Settings > Train a model: edit a training config, run the trainer as a separate process, watch it, use it.
 
-Start checks the settings first (empty folders, unreadable clips, unwritable output), then runs
+Start checks the settings first (empty folders, unreadable clips, unwritable output), then prepares the
+data and times a few steps on this computer (training/run_plan.py: each phase with its own progress; the
+precision is chosen there and the run time estimated, with a question before a run of hours), then runs
 `python -m trainer train CONFIG`; the curves, elapsed time and estimate come from the run's metrics.jsonl.
+"Estimate time" does the preparation and timing alone. The defaults (run_plan.QUICK_RUN) finish in minutes
+on a 2-core laptop.
 Cancel asks the trainer to save a checkpoint and stop; Resume continues from it. When the run is done,
 Export writes the model for the app and "Use this model" switches the app to it: through the main
 window's settings when the dialog belongs to one (that re-embeds the library in the background, reusing
@@ -21,7 +25,9 @@ from PySide6.QtWidgets import (
 from .training.curves import TrainingCurves
 from .training.model_registry import remember_model
 from .training.process import TrainerProcess
+from .training.run_plan import QUICK_RUN, RunPlan, plan_job
 from .training.settings_form import TrainingSettingsForm
+from .views.wheel_guard import install_wheel_guard
 from .worker import JobWorker
 
 POLL_MS = 500
@@ -47,14 +53,19 @@ class TrainingDialog(QDialog):
 
         self.setWindowTitle("Train a model")
         self.resize(1150, 760)
+        install_wheel_guard()
         self._state = state if state is not None else getattr(parent, "state", None)
         self._MetricsTail, self._RunProgress = MetricsTail, RunProgress
-        base = base or TrainConfig(name="my-model", out_dir=str(default_runs_dir()))
+        base = base or TrainConfig(name="my-model", out_dir=str(default_runs_dir()), **QUICK_RUN)
         self._config = base
         self._progress = RunProgress()
         self._tail = None
         self._exported: Path | None = None
         self._checker: JobWorker | None = None
+        self._planner: JobWorker | None = None
+        self.plan: RunPlan | None = None
+        #: asks before a run estimated to take hours; returns True to start it (tests replace it)
+        self.confirm_long_run = self._ask_long_run
         self._loader: JobWorker | None = None
         self._mode = ""
         self.process = TrainerProcess(self)
@@ -101,13 +112,17 @@ class TrainingDialog(QDialog):
     def _build_buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
         self.start_button = QPushButton("Start")
+        self.estimate_button = QPushButton("Estimate time")
+        self.estimate_button.setToolTip("Prepare the data and time a few training steps on this computer: "
+                                        "shows how long the run would take and which precision it uses")
         self.cancel_button = QPushButton("Cancel training")
         self.cancel_button.setToolTip("Stop the run; the trainer saves a checkpoint that Resume continues")
         self.resume_button = QPushButton("Resume")
         self.export_button = QPushButton("Export model")
         self.use_button = QPushButton("Use this model")
         self.close_button = QPushButton("Close")
-        for b, slot in ((self.start_button, self.start), (self.cancel_button, self.cancel_training),
+        for b, slot in ((self.estimate_button, self.estimate), (self.start_button, self.start),
+                        (self.cancel_button, self.cancel_training),
                         (self.resume_button, self.resume), (self.export_button, self.export_model),
                         (self.use_button, lambda: self.use_model()), (self.close_button, self.close)):
             b.clicked.connect(slot)
@@ -158,6 +173,63 @@ class TrainingDialog(QDialog):
         if problems:
             self._problem("Training cannot start:\n• " + "\n• ".join(problems))
             return
+        self._plan(cfg, then_start=True, resume=resume)
+
+    # --- preparing, timing, estimating ----------------------------------------------------------
+    def estimate(self) -> None:
+        """Prepare the data and time a few steps; show the estimate without starting."""
+        if self.is_busy():
+            return
+        try:
+            cfg = self.form.config()
+        except ValueError as exc:
+            self._problem(f"These settings cannot be used: {exc}")
+            return
+        self._plan(cfg, then_start=False, resume=False)
+
+    def _plan(self, cfg, then_start: bool, resume: bool) -> None:
+        self.status.setText("Preparing the data…")
+        self.bar.setRange(0, 0)
+        self._planner = JobWorker(plan_job(cfg, time_it=not resume), "prepare training")
+        self._planner.progress.connect(self._plan_progress)
+        self._planner.finished.connect(lambda plan: self._planned(plan, then_start, resume))
+        self._planner.failed.connect(lambda msg, _d: self._problem(f"Preparing the training failed: {msg}"))
+        self._planner.done.connect(self._planner_done)
+        self._update_buttons(busy=True)
+        self._planner.start()
+
+    def _plan_progress(self, done: int, total: int, message: str) -> None:
+        self.bar.setRange(0, max(total, 0))
+        self.bar.setValue(done if total > 0 else 0)
+        self.status.setText(message + (f" ({done}/{total})" if total > 0 else "…"))
+
+    def _planner_done(self) -> None:
+        worker, self._planner = self._planner, None
+        if worker is not None:
+            worker.wait()
+        if self._mode != "train":
+            self.bar.setRange(0, 1)
+        self._update_buttons()
+
+    def _planned(self, plan: RunPlan, then_start: bool, resume: bool) -> None:
+        self.plan = plan
+        text = plan.summary() if plan.seconds is not None else ""
+        if plan.long:
+            text += ("\nThat is long for this computer: fewer steps, a smaller network width or batch "
+                     "finish sooner.")
+        self.status.setText(text)
+        if not then_start:
+            return
+        if plan.long and not resume and not self.confirm_long_run(text):
+            self.status.setText(text + "\nNot started.")
+            return
+        self._start_process(plan.config, resume)
+
+    def _ask_long_run(self, text: str) -> bool:
+        answer = QMessageBox.question(self, "Train a model", text + "\n\nStart this run anyway?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _start_process(self, cfg, resume: bool) -> None:
         config_path = Path(cfg.out_dir) / f"{cfg.name}.train.json"
         config_path.write_text(cfg.to_json())
         self._config, self._exported = cfg, None
@@ -172,7 +244,11 @@ class TrainingDialog(QDialog):
         self.log.clear()
         self.process.start(*args, cwd=cfg.out_dir)
         self.bar.setRange(0, cfg.steps)
-        self.status.setText(("Resuming" if resume else "Starting") + f" '{cfg.name}'…")
+        self.bar.setValue(0)
+        n = f"{self.plan.n_poses:,} poses, " if self.plan is not None else ""
+        self.status.setText(("Resuming" if resume else "Starting") + f" '{cfg.name}' ({n}{cfg.precision}): "
+                            "loading the data and building the network…")
+        self.curves.set_validation_note(validation_note(cfg))
         self._timer.start()
         self._update_buttons()
 
@@ -187,7 +263,7 @@ class TrainingDialog(QDialog):
         p = self._progress
         self.curves.set_data(p.loss_steps, p.loss, p.val_steps, p.val_hit1)
         self.bar.setValue(min(p.step, self._config.steps))
-        if self._mode == "train" and not p.finished:
+        if self._mode == "train" and not p.finished and p.step > 0:
             from trainer.run_monitor import format_duration
 
             last = f"  ·  loss {p.loss[-1]:.4f}" if p.loss else ""
@@ -235,7 +311,7 @@ class TrainingDialog(QDialog):
             self.process.terminate()
 
     def is_busy(self) -> bool:
-        return self.process.is_running() or self._checker is not None
+        return self.process.is_running() or self._checker is not None or self._planner is not None
 
     # --- export and use -------------------------------------------------------------------------
     def export_dir(self) -> Path:
@@ -303,6 +379,7 @@ class TrainingDialog(QDialog):
         busy = self.is_busy() if busy is None else busy
         training = self._mode == "train"
         self.start_button.setEnabled(not busy)
+        self.estimate_button.setEnabled(not busy)
         self.resume_button.setEnabled(not busy)
         self.cancel_button.setEnabled(training)
         self.export_button.setEnabled(not busy and self._progress.event == "done")
@@ -323,10 +400,21 @@ class TrainingDialog(QDialog):
                 return
             self.process.terminate()
             self.process.wait(30_000)
-        for worker in (self._checker, self._loader):
+        if self._planner is not None:
+            self._planner.cancel()
+        for worker in (self._checker, self._planner, self._loader):
             if worker is not None:
                 worker.wait()
         super().closeEvent(event)
+
+
+def validation_note(cfg) -> str:
+    """Why the validation curve stays empty, or when its first point comes ("" when it fills normally)."""
+    if not cfg.val_data:
+        return "no validation data: add held-out clips under 'Validation data' to see Hit@1 here"
+    if cfg.val_every > cfg.steps:
+        return f"validated once, at the end (every {cfg.val_every} steps, the run has {cfg.steps})"
+    return f"first point at step {cfg.val_every}"
 
 
 def metrics_log_line(record: dict) -> str | None:

@@ -5,6 +5,9 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 
+VAL_TITLE = "Validation Hit@1 (cross-view)"
+
+
 class TrainingCurves(QWidget):
     """Two stacked plots sharing the step axis."""
 
@@ -16,7 +19,7 @@ class TrainingCurves(QWidget):
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen((80, 160, 255), width=1.5))
-        self.val_plot = pg.PlotWidget(title="Validation Hit@1 (cross-view)")
+        self.val_plot = pg.PlotWidget(title=VAL_TITLE)
         self.val_plot.setLabel("bottom", "step")
         self.val_plot.showGrid(x=True, y=True, alpha=0.3)
         self.val_curve = self.val_plot.plot([], [], pen=pg.mkPen((255, 170, 60), width=2), symbol="o",
@@ -28,6 +31,11 @@ class TrainingCurves(QWidget):
     def set_data(self, loss_steps: list[int], loss: list[float], val_steps: list[int], val: list[float]) -> None:
         self.loss_curve.setData(loss_steps, loss)
         self.val_curve.setData(val_steps, val)
+
+    def set_validation_note(self, note: str) -> None:
+        """A note under the validation plot's title: why it is empty or when its first point comes."""
+        self.validation_note = note
+        self.val_plot.setTitle(VAL_TITLE + (f"<br><small>{note}</small>" if note else ""))
 
     def point_counts(self) -> tuple[int, int]:
         """(loss points, validation points) drawn now."""

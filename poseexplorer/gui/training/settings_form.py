@@ -110,11 +110,20 @@ class TrainingSettingsForm(QWidget):
         self.batch = _spin(2, 4096, base.batch_size, 32)
         self.embed_dim = _spin(2, 256, base.embed_dim)
         self.width = _spin(16, 4096, base.width, 64)
+        from trainer.precision import PRECISIONS, requested
+
+        self.precision = QComboBox()
+        self.precision.addItems(list(PRECISIONS))
+        self.precision.setCurrentText(requested(base))
+        self.precision.setToolTip("auto: float32 unless this CPU computes bfloat16 natively (AVX-512-BF16 or "
+                                  "AMX), then the faster of both as timed before the run. bfloat16 on other "
+                                  "CPUs is emulated and many times slower.")
         form.addRow("Model type", self.kind)
         form.addRow("Steps", self.steps)
         form.addRow("Batch size (pairs)", self.batch)
         form.addRow("Embedding size", self.embed_dim)
         form.addRow("Network width", self.width)
+        form.addRow("Precision", self.precision)
         return box
 
     def _camera_box(self, base: "TrainConfig") -> QGroupBox:
@@ -192,7 +201,7 @@ class TrainingSettingsForm(QWidget):
             name=self.name.text().strip(), data=tuple(self.data_paths()),
             val_data=self.val_data.text().strip() or None, kind=self.kind.currentText(),
             steps=self.steps.value(), batch_size=self.batch.value(), embed_dim=self.embed_dim.value(),
-            width=self.width.value(), azimuth=self.azimuth.value(), elevation=self.elevation.value(),
+            width=self.width.value(), precision=self.precision.currentText(), azimuth=self.azimuth.value(), elevation=self.elevation.value(),
             roll=self.roll.value(), chest_views=self.chest_views.isChecked(),
             visibility_input=self.visibility_input.isChecked(),
             out_dir=str(Path(self.out_dir.text().strip() or self._base.out_dir).expanduser()),
