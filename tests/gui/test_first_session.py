@@ -1,0 +1,189 @@
+"""What a first session ran into: a result with the same frame number in another media, the mouse wheel on
+unfocused spin boxes, the scroll position of a new search, the window and Settings dialog on small screens."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QFormLayout, QScrollArea, QSpinBox, QWidget
+
+from poseexplorer.gui.panels.viewer_panel import ViewerPanel
+from poseexplorer.gui.state import AppState
+from poseexplorer.session.snapshot import LibrarySnapshot, MediaRow
+
+from .explorer_media import BASE_POSE, write_video
+
+pytestmark = pytest.mark.gui
+
+
+def two_video_snapshot(tmp_path) -> LibrarySnapshot:
+    """Two generated videos of different sizes, each with a pose at every frame."""
+    a = write_video(tmp_path / "cam01.mp4", 12, size=(160, 120))
+    b = write_video(tmp_path / "cam02.mp4", 12, size=(96, 128))
+    media = (MediaRow(1, "cam01.mp4", str(a), "video", 12, 25.0, (160, 120), "done"),
+             MediaRow(2, "cam02.mp4", str(b), "video", 12, 25.0, (96, 128), "done"))
+    n = 24
+    media_ids = np.repeat([1, 2], 12).astype(np.int64)
+    frames = np.tile(np.arange(12), 2).astype(np.int64)
+    xy = np.repeat(BASE_POSE[None] * 0.4, n, axis=0)
+    return LibrarySnapshot(media, np.arange(n, dtype=np.int64) + 100, media_ids, frames, xy,
+                           np.ones((n, 13), np.float32))
+
+
+def test_a_pose_with_the_same_frame_number_in_another_media_opens_that_media(qtbot, tmp_path):
+    state = AppState()
+    state.set_snapshot(two_video_snapshot(tmp_path))
+    viewer = ViewerPanel(state)
+    qtbot.addWidget(viewer)
+    viewer.resize(400, 300)
+    viewer.show()
+    state.select_frame(1, 5)
+    qtbot.waitUntil(lambda: viewer.shown_frame == 5 and viewer.view.frame() is not None, timeout=10000)
+    assert viewer.view.frame().shape[:2] == (120, 160)
+    frames = []
+    state.frameSelected.connect(lambda m, f: frames.append((m, f)))
+    state.select_pose(int(state.snapshot.pose_at(2, 5)))      # what clicking the result "cam02 frame 5" does
+    assert frames == [(2, 5)]
+    qtbot.waitUntil(lambda: viewer.view.frame() is not None and viewer.view.frame().shape[:2] == (128, 96),
+                    timeout=10000)
+    assert viewer.view.message() == "" and viewer.shown_frame == 5
+    assert "cam02.mp4  frame 5 / 11" in viewer.frame_label.text()   # 0-based, as the exports
+    viewer.loader.stop()
+
+
+def wheel(widget: QWidget, steps: int = -1) -> None:
+    """A mouse-wheel turn over the widget's centre (negative: towards the user, i.e. scroll down)."""
+    pos = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(pos, QPointF(widget.mapToGlobal(pos.toPoint())), QPoint(0, 0), QPoint(0, 120 * steps),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                        False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_spin_boxes_take_the_wheel_only_when_focused_and_the_form_scrolls_instead(qtbot):
+    from poseexplorer.gui.views.wheel_guard import install_wheel_guard
+
+    install_wheel_guard()
+    form_widget = QWidget()
+    form = QFormLayout(form_widget)
+    boxes = []
+    for i in range(30):
+        box = QSpinBox()
+        box.setRange(0, 100)
+        box.setValue(50)
+        form.addRow(f"value {i}", box)
+        boxes.append(box)
+    area = QScrollArea()
+    area.setWidget(form_widget)
+    area.setWidgetResizable(True)
+    area.resize(300, 200)
+    qtbot.addWidget(area)
+    area.show()
+    qtbot.waitExposed(area)
+    target = boxes[2]
+    assert not target.hasFocus()
+    wheel(target)
+    assert target.value() == 50                               # unfocused: unchanged
+    assert area.verticalScrollBar().value() > 0               # the form scrolled instead
+    target.setFocus()
+    qtbot.waitUntil(target.hasFocus, timeout=2000)
+    wheel(target)
+    assert target.value() == 49                               # focused: the wheel edits it
+    assert target.focusPolicy() != Qt.FocusPolicy.WheelFocus  # a wheel turn does not grab the focus
+
+
+def test_a_new_search_shows_the_top_of_the_list(qtbot, tmp_path):
+    from poseexplorer.gui.job_runner import JobRunner
+    from poseexplorer.gui.panels.retrieval_panel import RetrievalPanel
+    from poseexplorer.session.search_jobs import ResultRow
+
+    state = AppState()
+    snap = two_video_snapshot(tmp_path)
+    state.set_snapshot(snap)
+    runner = JobRunner()
+    panel = RetrievalPanel(state, runner)
+    qtbot.addWidget(panel)
+    panel.resize(320, 300)
+    panel.show()
+
+    def rows(offset: float) -> list:
+        return [ResultRow(int(p), int(m), int(f), 1.0 - offset - i / 100)
+                for i, (p, m, f) in enumerate(zip(snap.pose_ids, snap.media_ids, snap.frames))]
+
+    state.set_results(rows(0.0), int(snap.pose_ids[0]))
+    bar = panel.grid.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5000)
+    bar.setValue(bar.maximum())
+    state.set_results(rows(0.1), int(snap.pose_ids[1]))
+    assert bar.value() == 0
+    first = state.results[0]
+    assert f"frame {first.frame} ·" in panel.grid.item(0).text()       # the index the CSV export writes
+    assert panel.grid.visualItemRect(panel.grid.item(0)).top() >= 0    # the best hit is in view
+    qtbot.waitUntil(lambda: runner.running_count == 0, timeout=20000)
+
+
+def test_settings_dialog_shows_its_fields_whole_and_fits_a_small_screen(qtbot):
+    from PySide6.QtWidgets import QLineEdit
+
+    from poseexplorer.gui.settings import AppSettings
+    from poseexplorer.gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(AppSettings())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for edit in dialog.findChildren(QLineEdit):
+        if edit.placeholderText():
+            needed = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
+            assert edit.width() >= needed, (edit.placeholderText(), edit.width(), needed)
+    assert dialog.width() <= 1366 and dialog.height() <= 768
+
+
+def test_the_window_leaves_room_for_its_title_bar_on_the_screen(qtbot):
+    from poseexplorer.gui.main_window import FRAME_ALLOWANCE, MainWindow
+    from poseexplorer.gui.settings import AppSettings
+
+    w = MainWindow(settings=AppSettings(), with_3d=False)
+    qtbot.addWidget(w)
+    free = w.screen().availableGeometry()
+    w.resize(free.width() + 400, free.height() + 400)   # e.g. the 1600 x 1000 default on a 900 px screen
+    w._fit_to_screen()
+    least = w.minimumSizeHint()
+    frame = w.frameGeometry()
+    extra_h = frame.height() - w.height() if frame.height() > w.height() else FRAME_ALLOWANCE[1]
+    assert w.height() + extra_h <= max(free.height(), least.height() + extra_h)
+    assert w.height() < free.height() or least.height() + extra_h > free.height()
+    w.close()
+
+
+def test_cancelling_the_import_of_one_file_stops_it_and_says_so_at_once(qtbot, tmp_path):
+    """A single 230-frame video (MediaPipe in a worker process): Cancel shows 'Cancelling…' at once, the
+    import ends as cancelled (not finished), and the library marks the file cancelled for a later resume."""
+    import time
+
+    from poseexplorer.gui.main_window import MainWindow
+    from poseexplorer.gui.settings import AppSettings
+    from poseexplorer.library import Library
+
+    video = write_video(tmp_path / "clip.mp4", 230, size=(640, 480))
+    w = MainWindow(settings=AppSettings(), with_3d=False)
+    qtbot.addWidget(w)
+    w.show()
+    w.start(library=str(tmp_path / "lib.sqlite"))
+    finished = []
+    w.controller.importFinished.connect(finished.append)
+    w.import_paths([str(video)])
+    qtbot.waitUntil(lambda: len(w.library_panel.import_rows()) == 1, timeout=10000)
+    row = w.library_panel.import_rows()[0]
+    qtbot.wait(1000)
+    assert w.library_panel.import_rows() == [row]            # still running: the test cancels a live import
+    row.cancel_button.click()
+    assert row.cancelling and not row.cancel_button.isEnabled() and "Cancelling" in row.cancel_button.text()
+    start = time.monotonic()
+    qtbot.waitUntil(lambda: not w.library_panel.import_rows(), timeout=20000)
+    assert time.monotonic() - start < 15
+    assert finished == []
+    with Library.open(str(tmp_path / "lib.sqlite")) as lib:
+        assert [m.status for m in lib.media()] == ["cancelled"]
+    qtbot.waitUntil(lambda: w.runner.running_count == 0, timeout=60000)
+    w.close()
