@@ -3,14 +3,27 @@
 Sampling uses common random numbers: one (K, D) noise table per side, drawn from `seed`, is shared by
 every pose on that side. Results are therefore reproducible and candidates are ranked with the same
 draws, which lowers the ranking noise compared with independent draws per pose.
+
+`probability_from_samples` is the one implementation every caller uses (the public
+`model.matching_probability`, the search index, the trainer's validation and evaluation). It works in
+float32 on cache-sized tiles, spread over a small thread pool (numpy releases the GIL in BLAS and
+ufuncs); `reference_probability_from_samples` is the slow float64 version it is tested against.
 """
 from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .poses import Embedding
 
 DEFAULT_SAMPLES = 20
+#: Sample-pair distances per tile (2 MB of float32): a tile's passes stay in cache.
+TILE_ELEMENTS = 1 << 19
+#: Below this many sample pairs in all, the work runs on the calling thread.
+_THREADED_MIN = 1 << 21
+_POOL: ThreadPoolExecutor | None = None
 
 
 def probability_from_distance(d: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -25,13 +38,101 @@ def noise_table(k: int, dim: int, seed: int) -> np.ndarray:
 
 def sample(emb: Embedding, eps: np.ndarray) -> np.ndarray:
     """Reparameterised samples z = mean + stddev * eps. eps: (K, D) -> (N, K, D) float32."""
-    return (np.asarray(emb.mean, np.float32)[:, None, :]
-            + np.asarray(emb.stddev, np.float32)[:, None, :] * eps[None])
+    return sample_arrays(emb.mean, emb.stddev, eps)
+
+
+def sample_arrays(mean: np.ndarray, stddev: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """z = mean + stddev * eps for (N, D) means and stddevs and (K, D) draws -> (N, K, D) float32."""
+    return (np.asarray(mean, np.float32)[:, None, :]
+            + np.asarray(stddev, np.float32)[:, None, :] * np.asarray(eps, np.float32)[None])
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="probability")
+    return _POOL
+
+
+def _single_threaded_blas():
+    """A context limiting BLAS to one thread (threadpoolctl comes with scikit-learn; a no-op without it)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+def _tile_sizes(na: int, nb: int, pairs: int) -> tuple[int, int]:
+    """(rows, cols) poses per tile so that rows x cols x K x K2 is about TILE_ELEMENTS."""
+    cols = int(min(nb, max(1, TILE_ELEMENTS // (4 * pairs)), 256)) if nb else 1
+    rows = int(min(na, max(1, TILE_ELEMENTS // (pairs * cols)))) if na else 1
+    return rows, cols
 
 
 def probability_from_samples(za: np.ndarray, zb: np.ndarray, a: float, b: float,
-                             max_block: int = 2**24) -> np.ndarray:
-    """Mean over all K x K sample pairs of p(|z1 - z2|). za: (Na, K, D), zb: (Nb, K, D) -> (Na, Nb)."""
+                             threads: bool | None = None) -> np.ndarray:
+    """Mean over all K x K sample pairs of p(|z1 - z2|). za: (Na, K, D), zb: (Nb, K2, D) -> (Na, Nb) float64.
+
+    Squared distances come from one matrix product of augmented rows [-2 a^2 x, a^2 |x|^2, a^2] and
+    [y, 1, |y|^2] (so the square root gives a d directly), after moving the origin to the mean of the
+    za samples so float32 keeps its precision for near neighbours. threads: None = when the job is big.
+    """
+    za, zb = np.asarray(za, np.float32), np.asarray(zb, np.float32)
+    if za.ndim != 3 or zb.ndim != 3 or za.shape[2] != zb.shape[2]:
+        raise ValueError(f"samples must be (Na, K, D) and (Nb, K2, D), got {za.shape} and {zb.shape}")
+    na, k, dim = za.shape
+    nb, k2, _ = zb.shape
+    out = np.empty((na, nb), np.float64)
+    if na == 0 or nb == 0:
+        return out
+    origin = za.reshape(-1, dim).mean(0, dtype=np.float64).astype(np.float32)
+    a2 = np.float32(a) ** 2
+    x = (za - origin).reshape(na * k, dim)
+    y = zb - origin
+    left = np.concatenate([x * (-2.0 * a2), (x * x).sum(1, keepdims=True) * a2, np.full((na * k, 1), a2)],
+                          1).astype(np.float32)
+    right = np.concatenate([y, np.ones((nb, k2, 1)), (y * y).sum(2, keepdims=True)], 2).astype(np.float32)
+    rows, cols = _tile_sizes(na, nb, k * k2)
+    # per column tile, the (D + 2, K2 * cols) right factor with columns ordered (sample, pose)
+    factors = [np.ascontiguousarray(right[j:j + cols].transpose(2, 1, 0).reshape(dim + 2, -1))
+               for j in range(0, nb, cols)]
+    shift, scale = np.float32(b), 0.9 / (k * k2)
+    ones = np.ones((1, k), np.float32)
+
+    def tile(task: tuple[int, int]) -> None:
+        i, j = task
+        n = min(rows, na - i)
+        f = factors[j // cols]
+        m = f.shape[1] // k2
+        d = left[i * k:(i + n) * k] @ f  # (n K, K2 m): a^2 d^2
+        with np.errstate(over="ignore"):
+            np.maximum(d, np.float32(0.0), out=d)
+            np.sqrt(d, out=d)
+            d -= shift
+            np.exp(d, out=d)
+            d += 1.0
+            np.reciprocal(d, out=d)  # sigmoid(b - a d)
+        s = (ones @ d.reshape(n, k, k2 * m)).reshape(n, k2, m).sum(1)  # BLAS sums over K, then K2
+        out[i:i + n, j:j + m] = s * scale + 0.05
+
+    tasks = [(i, j) for i in range(0, na, rows) for j in range(0, nb, cols)]
+    if threads is None:
+        threads = na * nb * k * k2 >= _THREADED_MIN and len(tasks) > 1
+    if threads:
+        with _single_threaded_blas():  # BLAS threads inside ours would only spin
+            list(_pool().map(tile, tasks))
+    else:
+        for t in tasks:
+            tile(t)
+    return out
+
+
+def reference_probability_from_samples(za: np.ndarray, zb: np.ndarray, a: float, b: float,
+                                       max_block: int = 2**24) -> np.ndarray:
+    """The slow float64 version of probability_from_samples, kept as its test and benchmark reference."""
     na, k, _ = za.shape
     nb, k2, _ = zb.shape
     out = np.empty((na, nb), dtype=np.float64)

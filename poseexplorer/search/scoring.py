@@ -1,4 +1,4 @@
-"""Sampled matching probability for retrieval (prvipe-method.md section 5), chunked and float32.
+"""Sampled matching probability for retrieval (prvipe-method.md section 5), chunked.
 
 The same numbers as poseexplorer.core.probability.matching_probability (K = 20 samples per pose, common
 random numbers: the query side uses noise_table(...)[0], the index side noise_table(...)[1], shared by
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.poses import Embedding
-from ..core.probability import DEFAULT_SAMPLES, noise_table
+from ..core.probability import DEFAULT_SAMPLES, noise_table, probability_from_samples, sample_arrays
 
 CHUNK = 4096
 
@@ -27,25 +27,11 @@ def sampled_probability(zq: np.ndarray, mean: np.ndarray, stddev: np.ndarray, ep
                         a: float, b: float) -> np.ndarray:
     """P between one query (samples zq (Kq, D)) and M index poses (mean, stddev (M, D)). -> (M,) float64.
 
-    P = mean over the Kq x K sample pairs of 0.9 sigmoid(-a d + b) + 0.05. Coordinates are taken relative
-    to the query's first sample mean so float32 keeps its precision for near neighbours.
+    P = mean over the Kq x K sample pairs of 0.9 sigmoid(-a d + b) + 0.05, by the one implementation in
+    poseexplorer.core.probability (float32, coordinates relative to the query's sample mean).
     """
-    origin = zq.mean(0)
-    q = (zq - origin).astype(np.float32)
-    z = (np.asarray(mean, np.float32) - origin)[:, None, :] + np.asarray(stddev, np.float32)[:, None, :] * eps_index
-    flat = z.reshape(-1, z.shape[-1])
-    d = flat @ (-2.0 * q.T)
-    d += np.einsum("ij,ij->i", flat, flat)[:, None]
-    d += np.einsum("ij,ij->i", q, q)[None]
-    np.maximum(d, 0.0, out=d)
-    np.sqrt(d, out=d)
-    d *= np.float32(a)
-    d -= np.float32(b)
-    np.exp(d, out=d)
-    d += 1.0
-    np.reciprocal(d, out=d)  # sigmoid(-a d + b)
-    s = d.reshape(len(z), -1).mean(1, dtype=np.float64)
-    return 0.9 * s + 0.05
+    z = sample_arrays(mean, stddev, eps_index)
+    return probability_from_samples(np.asarray(zq, np.float32)[None], z, a, b)[0]
 
 
 def exhaustive_probability(query: Embedding, index: Embedding, a: float, b: float,

@@ -4,6 +4,7 @@ import pytest
 from poseexplorer.core.poses import Embedding, Pose2D, Pose3D
 from poseexplorer.core.probability import (
     matching_probability, noise_table, probability_from_distance, probability_from_samples, sample,
+    reference_probability_from_samples,
 )
 
 
@@ -22,6 +23,31 @@ def test_sampled_probability_matches_loop():
             ps = [probability_from_distance(np.linalg.norm(za[i, k] - zb[j, l]), 0.7, -0.3)
                   for k in range(4) for l in range(4)]
             assert fast[i, j] == pytest.approx(np.mean(ps), abs=1e-6)
+
+
+@pytest.mark.parametrize("a,b,spread", [(3.36, 14.9, 1.1), (0.7, -0.3, 1.0), (2.0, 4.0, 30.0)])
+def test_fast_probability_matches_float64_reference(a, b, spread):
+    rng = np.random.default_rng(7)
+    centre = rng.normal(0, spread, (1, 1, 16))  # far from the origin: float32 must keep its precision
+    za = (centre + rng.normal(0, 1.0, (37, 1, 16)) + 0.2 * rng.normal(size=(37, 20, 16))).astype(np.float32)
+    zb = np.concatenate([za[:5] + np.float32(1e-3), (centre + rng.normal(0, 1.0, (300, 1, 16))
+                                                    + 0.3 * rng.normal(size=(300, 20, 16))).astype(np.float32)])
+    ref = reference_probability_from_samples(za, zb, a, b)
+    for threads in (False, True):
+        fast = probability_from_samples(za, zb, a, b, threads=threads)
+        assert fast.shape == (37, 305) and fast.dtype == np.float64
+        np.testing.assert_allclose(fast, ref, atol=1e-5, rtol=0)
+    assert probability_from_samples(za[:0], zb, a, b).shape == (0, 305)
+
+
+def test_fast_probability_with_unequal_sample_counts():
+    rng = np.random.default_rng(8)
+    za = rng.normal(size=(4, 3, 5)).astype(np.float32)
+    zb = rng.normal(size=(6, 7, 5)).astype(np.float32)
+    np.testing.assert_allclose(probability_from_samples(za, zb, 0.9, 0.2),
+                               reference_probability_from_samples(za, zb, 0.9, 0.2), atol=1e-6)
+    with pytest.raises(ValueError, match="samples must be"):
+        probability_from_samples(za, zb[..., :4], 0.9, 0.2)
 
 
 def test_matching_probability_bounds_and_reproducible():
