@@ -21,6 +21,7 @@ import csv
 import json
 import os
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,46 @@ from .images import natural_key
 COCO17_TO_COCO13 = (0, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
 OPENPOSE_BODY25_TO_COCO13 = (0, 5, 2, 6, 3, 7, 4, 12, 9, 13, 10, 14, 11)
 OPENPOSE_COCO18_TO_COCO13 = (0, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10)
+MAX_FRAME_INDEX = 100_000_000   # about 19 days at 60 fps; larger frame numbers are refused as garbage
+MAX_SIDE = 1 << 20              # largest accepted image width / height in pixels
+
+
+def frame_numbers(path: Path, values) -> np.ndarray:
+    """(T,) int64 frame numbers, checked: finite whole numbers in [0, MAX_FRAME_INDEX), no repeats."""
+    try:
+        arr = np.asarray([float(v) for v in values], np.float64)
+    except (TypeError, ValueError) as exc:
+        raise MediaError(f"{path}: a frame number is not a number ({exc})") from None
+    bad = np.flatnonzero(~np.isfinite(arr) | (arr != np.round(arr)) | (arr < 0) | (arr >= MAX_FRAME_INDEX))
+    if len(bad):
+        raise MediaError(f"{path}: frame number {values[bad[0]]!r} (entry {bad[0] + 1}) is not a whole number "
+                         f"from 0 to {MAX_FRAME_INDEX - 1}")
+    frames = arr.astype(np.int64)
+    uniq, counts = np.unique(frames, return_counts=True)
+    if len(uniq) < len(frames):
+        raise MediaError(f"{path}: frame {int(uniq[counts > 1][0])} appears {int(counts.max())} times; "
+                         "each frame may appear once")
+    return frames
+
+
+def _image_size(path: Path, width, height) -> tuple[int, int]:
+    """(width, height) checked to be whole numbers in 1..MAX_SIDE."""
+    try:
+        w, h = float(width), float(height)
+    except (TypeError, ValueError):
+        raise MediaError(f"{path}: image size {width!r} x {height!r} is not a pair of numbers") from None
+    if not all(np.isfinite(v) and v == round(v) and 1 <= v <= MAX_SIDE for v in (w, h)):
+        raise MediaError(f"{path}: image size {width!r} x {height!r} is not a valid size (1 to {MAX_SIDE} pixels)")
+    return int(w), int(h)
+
+
+def _frame_rate(path: Path, value) -> float:
+    """A scalar fps; 0.0 (unknown) when NaN, infinite or not positive."""
+    arr = np.asarray(value)
+    if arr.shape != () or arr.dtype.kind not in "iuf":
+        raise MediaError(f"{path}: 'fps' must be one number, got an array of shape {arr.shape} ({arr.dtype})")
+    fps = float(arr)
+    return fps if np.isfinite(fps) and fps > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -66,11 +107,14 @@ class KeypointTrack:
         return np.isfinite(self.xy).all(axis=2).any(axis=1)
 
 
-def _track(frames: list[int], xy: list, scores: list, source: str, **kw) -> KeypointTrack:
-    order = np.argsort(np.asarray(frames, np.int64), kind="stable")
-    xy_arr = np.asarray(xy, np.float32).reshape(-1, 13, 2)[order]
-    sc_arr = np.clip(np.nan_to_num(np.asarray(scores, np.float32).reshape(-1, 13)[order]), 0, 1)
-    return KeypointTrack(np.asarray(frames, np.int64)[order], xy_arr, sc_arr, source=source, **kw)
+def _track(path: Path, frames: list, xy: list, scores: list, source: str, **kw) -> KeypointTrack:
+    index = frame_numbers(path, list(frames))
+    xy_arr = np.asarray(xy, np.float32).reshape(-1, 13, 2)
+    sc_arr = np.asarray(scores, np.float32).reshape(-1, 13)
+    if not len(index) == len(xy_arr) == len(sc_arr):
+        raise MediaError(f"{path}: {len(index)} frame numbers for {len(xy_arr)} poses; they must match")
+    order = np.argsort(index, kind="stable")
+    return KeypointTrack(index[order], xy_arr[order], np.clip(np.nan_to_num(sc_arr[order]), 0, 1), source=source, **kw)
 
 
 def _points(flat: list, mapping: tuple[int, ...], missing_zero: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -89,9 +133,20 @@ def _load_json(path: Path):
             return json.load(fh)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MediaError(f"{path}: not a readable JSON keypoint file ({exc})") from exc
+    except RecursionError:
+        raise MediaError(f"{path}: the JSON is nested too deeply to be a keypoint file") from None
 
 
 def _read_coco(path: Path, data) -> KeypointTrack:
+    entries = data.get("annotations", []) if isinstance(data, dict) else data
+    if not isinstance(entries, list) or not all(isinstance(a, dict) for a in entries):
+        raise MediaError(f"{path}: COCO annotations must be a list of objects")
+    no_id = next((k for k, a in enumerate(entries) if "image_id" not in a), None)
+    if no_id is not None:
+        raise MediaError(f"{path}: COCO annotation {no_id + 1} has no 'image_id'")
+    if isinstance(data, dict) and not (isinstance(data.get("images", []), list)
+                                       and all(isinstance(im, dict) and "id" in im for im in data.get("images", []))):
+        raise MediaError(f"{path}: COCO 'images' must be a list of objects with an 'id'")
     if isinstance(data, dict):
         images = sorted(data.get("images", []), key=lambda im: natural_key(str(im.get("file_name", im.get("id")))))
         anns, conf = data.get("annotations", []), False
@@ -103,7 +158,11 @@ def _read_coco(path: Path, data) -> KeypointTrack:
         kp = a.get("keypoints")
         if not kp or len(kp) != 51:
             continue
-        vis = int(np.count_nonzero(np.asarray(kp[2::3], float) > 0))
+        try:
+            vis = int(np.count_nonzero(np.asarray(kp[2::3], float) > 0))
+            np.asarray(kp, np.float32)
+        except (TypeError, ValueError):
+            raise MediaError(f"{path}: keypoints of image {a['image_id']!r} are not numbers") from None
         box = a.get("bbox", [0, 0, 0, 0])
         rank = (vis, a.get("score", 0.0), box[2] * box[3] if len(box) == 4 else 0)
         if a["image_id"] not in best or rank > best[a["image_id"]][0]:
@@ -116,17 +175,20 @@ def _read_coco(path: Path, data) -> KeypointTrack:
             xy.append(p); scores.append(s if conf else (s > 0).astype(np.float32))
         else:
             xy.append(np.full((13, 2), np.nan)); scores.append(np.zeros(13))
-    size = (int(images[0]["width"]), int(images[0]["height"])) if images and "width" in images[0] else None
+    size = _image_size(path, images[0]["width"], images[0].get("height")) if images and "width" in images[0] else None
     if not frames:
         raise MediaError(f"{path}: the COCO file holds no images or keypoint annotations")
-    return _track(frames, xy, scores, "coco", size=size)
+    return _track(path, frames, xy, scores, "coco", size=size)
 
 
 def _openpose_person(path: Path, data) -> tuple[np.ndarray, np.ndarray]:
     best = (None, -1.0)
-    for person in data.get("people", []):
+    people = data.get("people", [])
+    if not isinstance(people, list) or not all(isinstance(p, dict) for p in people):
+        raise MediaError(f"{path}: OpenPose 'people' must be a list of objects, got {type(people).__name__}")
+    for person in people:
         flat = person.get("pose_keypoints_2d") or []
-        if len(flat) not in (75, 54):
+        if not isinstance(flat, list) or len(flat) not in (75, 54):
             raise MediaError(f"{path}: OpenPose pose_keypoints_2d has {len(flat) // 3} points; "
                              "expected 25 (BODY_25) or 18 (COCO)")
         mapping = OPENPOSE_BODY25_TO_COCO13 if len(flat) == 75 else OPENPOSE_COCO18_TO_COCO13
@@ -149,7 +211,7 @@ def _read_openpose(files: list[Path]) -> KeypointTrack:
             raise MediaError(f"{f}: not an OpenPose JSON file (no 'people' list)")
         p, s = _openpose_person(f, data)
         frames.append(last[i] if use_names else i); xy.append(p); scores.append(s)
-    return _track(frames, xy, scores, "openpose")
+    return _track(files[0], frames, xy, scores, "openpose")
 
 
 def _read_csv(path: Path) -> KeypointTrack:
@@ -170,31 +232,40 @@ def _read_csv(path: Path) -> KeypointTrack:
         except ValueError:
             return np.nan
     vals = np.array([[num(r.get(c)) for c in want] for r in rows], np.float32).reshape(-1, 13, 3)
-    frames = [int(float(r["frame"])) if r.get("frame") not in (None, "") else i for i, r in enumerate(rows)]
+    frames = [r["frame"] if r.get("frame") not in (None, "") else i for i, r in enumerate(rows)]
     xy = vals[:, :, :2]
     xy[~np.isfinite(xy).all(axis=2)] = np.nan
-    return _track(frames, xy, np.where(np.isfinite(xy[..., 0]), vals[:, :, 2], 0), "csv")
+    return _track(path, frames, xy, np.where(np.isfinite(xy[..., 0]), vals[:, :, 2], 0), "csv")
 
 
 def _read_npz(path: Path) -> KeypointTrack:
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:   # fh: closed even when np.load fails
             if "xy" not in z or "scores" not in z:
                 raise MediaError(f"{path}: an NPZ keypoint file needs arrays 'xy' (T, 13, 2) and 'scores' (T, 13)")
             xy, sc = z["xy"].astype(np.float32), z["scores"].astype(np.float32)
             frames = z["frame_index"].astype(np.int64) if "frame_index" in z else np.arange(len(xy))
-            fps = float(z["fps"]) if "fps" in z else 0.0
-            size = tuple(int(v) for v in z["size"]) if "size" in z else None
-    except (OSError, ValueError) as exc:
+            fps = _frame_rate(path, z["fps"]) if "fps" in z else 0.0
+            size = _image_size(path, *np.ravel(z["size"])[:2]) if "size" in z and np.size(z["size"]) == 2 else None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise MediaError(f"{path}: not a readable NPZ file ({exc})") from exc
     if xy.ndim != 3 or xy.shape[1:] != (13, 2) or sc.shape != xy.shape[:2]:
         raise MediaError(f"{path}: 'xy' must be (T, 13, 2) and 'scores' (T, 13); got {xy.shape}, {sc.shape}")
-    return _track(list(frames), xy, sc, "npz", fps=fps, size=size)
+    return _track(path, list(frames), xy, sc, "npz", fps=fps, size=size)
 
 
 def read_keypoint_file(path: str | os.PathLike) -> KeypointTrack:
-    """Read a COCO / OpenPose JSON file, a folder of OpenPose JSON files, a keypoint CSV or NPZ."""
+    """Read a COCO / OpenPose JSON file, a folder of OpenPose JSON files, a keypoint CSV or NPZ.
+
+    MediaError (naming the file) for anything that is not a valid keypoint file."""
     path = Path(path)
+    try:
+        return _read_any(path)
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as exc:
+        raise MediaError(f"{path}: malformed keypoint file ({type(exc).__name__}: {exc})") from None
+
+
+def _read_any(path: Path) -> KeypointTrack:
     if path.is_dir():
         files = sorted((p for p in path.iterdir() if p.suffix.lower() == ".json"), key=lambda p: natural_key(p.name))
         if not files:
@@ -214,7 +285,8 @@ def read_keypoint_file(path: str | os.PathLike) -> KeypointTrack:
     data = _load_json(path)
     if isinstance(data, dict) and "people" in data:
         return _read_openpose([path])
-    if (isinstance(data, dict) and "annotations" in data) or (isinstance(data, list) and data and "keypoints" in data[0]):
+    if (isinstance(data, dict) and "annotations" in data) or (isinstance(data, list) and data
+                                                              and isinstance(data[0], dict) and "keypoints" in data[0]):
         return _read_coco(path, data)
     raise MediaError(f"{path}: JSON is neither COCO keypoints ('annotations' or a results list) nor OpenPose ('people')")
 

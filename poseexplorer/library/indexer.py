@@ -33,6 +33,7 @@ from . import detect_worker
 from .detect_worker import Segment, SegmentResult
 from .planning import (MediaJob, absolute, check_input, expand_inputs, expected_frames, find_or_add, segments_for,
                        skipped)
+from .schema import LibraryError
 from .store import Library
 from .tables import FileReport, IndexReport
 
@@ -108,6 +109,11 @@ class _Run:
         except (MediaError, OSError) as exc:
             self.reports[i] = skipped(raw, _os_message(path, exc))
             return
+        except LibraryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one hostile input must not end the batch
+            self.reports[i] = skipped(raw, f"{path}: cannot be read ({type(exc).__name__}: {exc})")
+            return
         if media.id in self.jobs:
             self.reports[i] = skipped(raw, f"same content as {self.jobs[media.id].media.path}, listed earlier; "
                                       "indexed once", ok=True, media=media)
@@ -132,10 +138,11 @@ class _Run:
 
         try:
             track = read_keypoint_file(media.path)
-        except MediaError as exc:
+        except Exception as exc:  # noqa: BLE001 - MediaError, or anything a hostile file provokes
             if not self.lib.done_frames(media.id).size:
-                self.lib.remove_media(media.id)   # nothing readable: leave no empty entry behind
-            return skipped(raw, str(exc))
+                self.lib.remove_media(media.id)   # nothing readable: leave no pending entry behind
+            text = str(exc) if isinstance(exc, MediaError) else f"{media.path}: {type(exc).__name__}: {exc}"
+            return skipped(raw, text)
         has = track.has_pose
         rows = [(int(f), Detection.from_coco13(track.xy[k], track.scores[k]) if has[k] else None)
                 for k, f in enumerate(track.frame_index)]

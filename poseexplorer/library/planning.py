@@ -1,6 +1,7 @@
 """Deciding, for each input path, what the index run must do: skip, reuse, resume, or detect anew."""
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ def absolute(path: str | os.PathLike) -> Path:
     """Absolute path with symlinks resolved, so the same file reached two ways is seen once."""
     try:
         return Path(path).expanduser().resolve()
-    except OSError:
+    except (OSError, RuntimeError):   # RuntimeError: a symlink loop (Python 3.11)
         return Path(path).expanduser().absolute()
 
 
@@ -186,6 +187,17 @@ def expand_inputs(paths: Sequence[str | os.PathLike]) -> Iterator[str]:
 
 def check_input(path: Path) -> str:
     """The media kind of an input; MediaError with the reason when it is not usable."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise MediaError(f"{ascii(str(path))}: the file name is not valid UTF-8 (the library stores names as "
+                         "text); rename the file") from None
+    if path.is_symlink() and not path.exists():
+        try:
+            os.stat(path)
+        except OSError as exc:
+            reason = "a symlink loop" if exc.errno == errno.ELOOP else "a broken symlink"
+            raise MediaError(f"{path}: {reason} ({exc.strerror})") from None
     kind = media_kind(path)
     if path.is_file() and path.stat().st_size == 0:
         raise MediaError(f"{path}: the file is empty (0 bytes)")
