@@ -14,6 +14,11 @@ confidence. The fast path returns the SAME top k as exhaustive scoring whenever 
 So M adapts to the query: tight clusters and small stddevs need few candidates, ambiguous wide poses more.
 If the certified set would exceed `max_candidates`, the best `max_candidates` by bound are scored and the
 query is flagged uncertified (benchmarks/search.py reports how often that happens and the agreement).
+
+Large libraries (CELLS_MIN poses and more) also get a CellIndex (cells.py: fine FAISS k-means cells cut
+into rho bands, with per-group bounds): the first candidates come from its IVF and step 3 reads only the
+groups that can hold a candidate instead of all N rows, with the same certificate; when that path cannot
+certify, the query falls back to the full scan above.
 """
 from __future__ import annotations
 
@@ -24,7 +29,8 @@ import numpy as np
 from ..core.poses import Embedding
 from ..core.probability import DEFAULT_SAMPLES, noise_table
 from .filters import allowed_rows
-from .ranking import Ranked, rank_exhaustive, rank_fast, top_indices
+from .cells import CELLS_MIN, CellIndex, ids_fingerprint
+from .ranking import Ranked, rank_cells, rank_exhaustive, rank_fast, top_indices
 from .scoring import query_samples
 
 _SMALL = 2048  # at most this many allowed poses: score them all instead of bounding
@@ -44,12 +50,14 @@ class Hit:
 
 @dataclass(frozen=True)
 class QueryStats:
-    """How the last query was answered: rows allowed by the filters, rows scored exactly, certificate."""
+    """How the last query was answered: rows allowed by the filters, rows scored exactly, certificate;
+    cells: answered from the CellIndex (then `allowed` counts the allowed rows among those it read)."""
 
     allowed: int
     scored: int
     certified: bool
     exhaustive: bool
+    cells: bool = False
 
 
 @dataclass
@@ -62,6 +70,7 @@ class _Arrays:
     origin: np.ndarray
     sqnorm: np.ndarray = field(init=False)
     rho: np.ndarray = field(init=False)
+    sorter: np.ndarray | None = field(init=False)  # argsort of pose_ids, None when already increasing
 
 
 class PoseIndex:
@@ -71,21 +80,35 @@ class PoseIndex:
     visibility: (N,) float (e.g. mean keypoint score) for the min_visibility filter, None = all 1;
     mirrored_embedding: optional (N, D) embeddings of every pose's left/right flipped 2D pose, used for
     mirror=True when the query's mirrored embedding is not passed.
-    Memory: about 2 x N x D x 4 bytes plus a few (N,) arrays (about 150 MB for 1M poses at D = 16).
+    Memory: about 2 x N x D x 4 bytes plus a few (N,) arrays (about 150 MB for 1M poses at D = 16), plus
+    N x D x 2 bytes for the cells' fp16 copy of the means when they are built.
+    cells: a CellIndex over these poses (e.g. CellIndex.load with ids_fingerprint), True / False to build
+    one or not, None (default) to build one from CELLS_MIN poses on.
+    centre: False uses the means as given (no copy: memory-mapped arrays stay on disk); they should then
+    be roughly centred already, since the full scan expands |m - q|^2 in float32.
     """
 
     def __init__(self, pose_ids, media_ids, embedding: Embedding, a: float, b: float, visibility=None,
                  mirrored_embedding: Embedding | None = None, *, samples: int = DEFAULT_SAMPLES, seed: int = 0,
-                 max_candidates: int = 20_000) -> None:
+                 max_candidates: int = 20_000, cells: CellIndex | bool | None = None, centre: bool = True) -> None:
         if not a > 0:
             raise ValueError(f"the probability slope a must be > 0, got {a}")
         self.a, self.b, self.samples, self.seed = float(a), float(b), int(samples), int(seed)
         self.max_candidates = int(max_candidates)
         self._eps = noise_table(self.samples, embedding.dim, self.seed)
-        self._arr = self._build(pose_ids, media_ids, embedding, visibility)
+        origin = None if centre else np.zeros(embedding.dim, np.float32)
+        self._arr = self._build(pose_ids, media_ids, embedding, visibility, origin)
         self._mirror = None if mirrored_embedding is None else self._check_mirror(mirrored_embedding)
         self._twin: PoseIndex | None = None  # the mirrored library as an index, built on first use
         self.last_stats: QueryStats | None = None
+        if cells is None:
+            cells = len(self) >= CELLS_MIN
+        if isinstance(cells, CellIndex):
+            if len(cells) != len(self):
+                raise ValueError(f"the cell index holds {len(cells)} poses, the index {len(self)}")
+            self._cells: CellIndex | None = cells
+        else:
+            self._cells = self.build_cells() if cells and len(self) else None
 
     # building -------------------------------------------------------------------------------------
     def _build(self, pose_ids, media_ids, emb: Embedding, visibility, origin=None) -> _Arrays:
@@ -101,7 +124,8 @@ class PoseIndex:
             raise ValueError("the index embedding has non-finite rows; leave poses without embeddings out")
         if origin is None:
             origin = mean.mean(0) if n else np.zeros(emb.dim, np.float32)
-        arr = _Arrays(pose_ids, media_ids, mean - origin, np.asarray(emb.stddev, np.float32), vis, origin)
+        centred = mean if not np.any(origin) else mean - origin
+        arr = _Arrays(pose_ids, media_ids, centred, np.asarray(emb.stddev, np.float32), vis, origin)
         self._derive(arr)
         return arr
 
@@ -109,7 +133,31 @@ class PoseIndex:
         arr.sqnorm = np.einsum("ij,ij->i", arr.mean, arr.mean)
         offsets2 = (arr.stddev**2) @ (self._eps[1] ** 2).T  # (N, K): |stddev * eps_l|^2
         arr.rho = np.sqrt(offsets2.max(1)) if len(arr.mean) else np.zeros(0, np.float32)
+        ids = arr.pose_ids
+        arr.sorter = None if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])) else np.argsort(ids, kind="stable")
         self._twin = None
+
+    # cells ----------------------------------------------------------------------------------------
+    def build_cells(self, cell_size: int = 64) -> CellIndex:
+        """Build (and use) the CellIndex over the current poses."""
+        arr = self._arr
+        self._cells = CellIndex.build(arr.mean + arr.origin if np.any(arr.origin) else arr.mean, arr.stddev,
+                                      arr.rho, arr.pose_ids, cell_size=cell_size, seed=self.seed)
+        return self._cells
+
+    @property
+    def cells(self) -> CellIndex | None:
+        return self._cells
+
+    def fingerprint(self, model_key: str) -> str:
+        """Identifies these poses under a model: the key a saved CellIndex is checked against."""
+        return ids_fingerprint(self._arr.pose_ids, f"{model_key}|{self.dim}|{self.samples}|{self.seed}")
+
+    def save_cells(self, path, model_key: str) -> None:
+        """Persist the cell index (e.g. beside the library file) for PoseIndex(..., cells=load_cells(...))."""
+        if self._cells is None:
+            raise ValueError("this index has no cells to save")
+        self._cells.save(path, self.fingerprint(model_key))
 
     def _check_mirror(self, mirrored: Embedding) -> Embedding:
         if len(mirrored) != len(self) or mirrored.dim != self.dim:
@@ -139,13 +187,12 @@ class PoseIndex:
 
     def rows_of(self, pose_ids) -> np.ndarray:
         """Index rows of the given pose ids; KeyError names a pose id that is not indexed."""
-        order = np.argsort(self._arr.pose_ids, kind="stable")
+        arr = self._arr
         ids = np.atleast_1d(np.asarray(pose_ids, np.int64))
-        if len(order) == 0:
+        if len(arr.pose_ids) == 0:
             raise KeyError(f"pose id {int(ids[0])} is not in the index (the index is empty)")
-        pos = np.searchsorted(self._arr.pose_ids, ids, sorter=order)
-        pos = np.minimum(pos, len(order) - 1)
-        rows = order[pos]
+        pos = np.minimum(np.searchsorted(arr.pose_ids, ids, sorter=arr.sorter), len(arr.pose_ids) - 1)
+        rows = pos if arr.sorter is None else arr.sorter[pos]
         missing = self._arr.pose_ids[rows] != ids
         if missing.any():
             raise KeyError(f"pose id {int(ids[missing][0])} is not in the index")
@@ -164,6 +211,8 @@ class PoseIndex:
                         ("pose_ids", "media_ids", "mean", "stddev", "visibility")), old.origin)
         self._derive(arr)
         self._arr = arr
+        if self._cells is not None:
+            self._cells.add(new.mean + new.origin, new.stddev, new.rho, new.pose_ids)
         if mirrored_embedding is not None:
             self._mirror = mirrored_embedding if self._mirror is None else Embedding.concat([self._mirror,
                                                                                               mirrored_embedding])
@@ -182,6 +231,8 @@ class PoseIndex:
                       old.visibility[keep], old.origin)
         self._derive(arr)
         self._arr = arr
+        if self._cells is not None:
+            self._cells.remove_rows(keep, old.pose_ids[~keep])
         if self._mirror is not None:
             self._mirror = self._mirror[keep] if keep.any() else None
 
@@ -202,9 +253,14 @@ class PoseIndex:
         if query.dim != self.dim:
             raise ValueError(f"query embedding has {query.dim} dimensions, the index {self.dim}")
         arr = self._arr
-        mask = allowed_rows(arr.pose_ids, arr.media_ids, arr.visibility, exclude_media=exclude_media,
-                            restrict_media=restrict_media, restrict_pose_ids=restrict_pose_ids,
-                            exclude_pose_ids=exclude_pose_ids, min_visibility=min_visibility)
+        filters = dict(exclude_media=exclude_media, restrict_media=restrict_media,
+                       restrict_pose_ids=restrict_pose_ids, exclude_pose_ids=exclude_pose_ids,
+                       min_visibility=min_visibility)
+        if not exhaustive and self._cells is not None:
+            hits = self._query_cells(query, k, filters, mirror, query_mirrored)
+            if hits is not None:
+                return hits
+        mask = allowed_rows(arr.pose_ids, arr.media_ids, arr.visibility, **filters)
         n_allowed = len(arr.pose_ids) if mask is None else int(mask.sum())
         if n_allowed == 0:
             self.last_stats = QueryStats(0, 0, True, exhaustive)
@@ -217,6 +273,34 @@ class PoseIndex:
         self.last_stats = QueryStats(n_allowed, plain.scored + flipped.scored,
                                      plain.certified and flipped.certified, exhaustive)
         return self._hits(plain, flipped)[:k]
+
+    def _query_cells(self, query: Embedding, k: int, filters: dict, mirror: bool,
+                     query_mirrored: Embedding | None) -> list[Hit] | None:
+        """The query answered from the cells, filters evaluated only on the rows read; None when the cell
+        path cannot certify it (or a mirrored query needs the mirrored library), so the full scan runs."""
+        if mirror and query_mirrored is None:
+            return None
+        arr, seen = self._arr, [0]
+
+        def allowed_among(rows: np.ndarray) -> np.ndarray:
+            mask = allowed_rows(np.take(arr.pose_ids, rows), np.take(arr.media_ids, rows),
+                                np.take(arr.visibility, rows), **filters)
+            rows = rows if mask is None else rows[mask]
+            seen[0] += len(rows)
+            return rows
+
+        ranked = []
+        for q in (query, query_mirrored) if mirror else (query,):
+            mean = np.asarray(q.mean, np.float32)
+            centred = Embedding(mean - arr.origin, np.asarray(q.stddev, np.float32))
+            zq = query_samples(centred, self._eps[0])
+            r = rank_cells(zq, centred.mean[0], arr.mean, arr.stddev, arr.rho, self._eps[1], self._cells, mean[0],
+                           self.rows_of, allowed_among, k, self.a, self.b, self.max_candidates)
+            if r is None:
+                return None
+            ranked.append(r)
+        self.last_stats = QueryStats(seen[0], sum(r.scored for r in ranked), True, False, cells=True)
+        return self._hits(ranked[0], ranked[1] if mirror else None)[:k]
 
     def query_pose(self, pose_id: int, k: int = 20, exclude_own_media: bool = True, **options) -> list[Hit]:
         """Query by a library pose: its own embedding, itself excluded (and its media unless asked not to)."""
@@ -249,7 +333,7 @@ class PoseIndex:
         if self._twin is None:
             self._twin = PoseIndex(self._arr.pose_ids, self._arr.media_ids, self._mirror, self.a, self.b,
                                    self._arr.visibility, samples=self.samples, seed=self.seed,
-                                   max_candidates=self.max_candidates)
+                                   max_candidates=self.max_candidates, cells=False)
         return self._twin._rank(query, mask, k, exhaustive)
 
     def _hits(self, plain: Ranked, flipped: Ranked | None) -> list[Hit]:

@@ -144,3 +144,45 @@ def rank_fast(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndarr
     p = np.concatenate([p_first, score_rows(zq, mean, stddev, eps_index, cand, a, b)])
     best = top_indices(p, k)
     return Ranked(rows[best], p[best], len(rows), certified)
+
+
+
+def rank_cells(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndarray, rho: np.ndarray,
+               eps_index: np.ndarray, cells, mq_caller: np.ndarray, rows_of_ids, allowed_among, k: int,
+               a: float, b: float, max_candidates: int) -> Ranked | None:
+    """Top k by P reading only the groups of cells.py that can hold a candidate, with the certificate of
+    rank_fast. None when this path cannot certify (too few allowed first candidates, tau at the floor of
+    p, or more than max_candidates to score): the caller falls back to the full scan.
+
+    zq (K, D), mq (D,): the query in the index's centred coordinates; mq_caller (D,): its mean in the
+    caller's coordinates (those of the cells). rows_of_ids: pose ids -> index rows; allowed_among:
+    rows -> the allowed ones (the query filters, evaluated on those rows only).
+    """
+    u = zq - mq[None]
+    rho_q = float(np.sqrt((u**2).sum(1)).max())
+    m0 = max(8 * k, 256)
+    for m in (m0, 4 * m0, 16 * m0):  # the query's own video often fills the nearest cells: widen
+        first = allowed_among(rows_of_ids(cells.nearest(mq_caller, m)))
+        if len(first) >= m0 // 4:
+            break
+    if len(first) < k:
+        return None
+    p_first = score_rows(zq, mean, stddev, eps_index, first, a, b)
+    tau = np.sort(p_first)[-k]
+    reach = inverse_p(float(tau), a, b) + _SLACK
+    if not np.isfinite(reach):
+        return None
+    rows = cells.rows_of_groups(cells.groups_within(mq_caller, u, rho_q, eps_index, reach + _SLACK))
+    if len(rows) > 50 * max_candidates:
+        return None
+    rows = allowed_among(rows[~np.isin(rows, first)])
+    # per row: the cheap bound, then the projection bound (as in rank_fast)
+    gap = np.take(mean, rows, axis=0) - mq[None]
+    near = np.sqrt(np.einsum("ij,ij->i", gap, gap)) - np.take(rho, rows) <= reach + rho_q
+    cand, _ = _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, rows[near], reach)
+    if len(cand) > max_candidates:
+        return None
+    rows = np.concatenate([first, cand])
+    p = np.concatenate([p_first, score_rows(zq, mean, stddev, eps_index, cand, a, b)])
+    best = top_indices(p, k)
+    return Ranked(rows[best], p[best], len(rows), True)

@@ -1,0 +1,217 @@
+"""CellIndex: fine k-means cells over the embedding means (FAISS) for certified candidate generation.
+
+Poses are split into groups: fine k-means cells of about `cell_size` poses (two-level FAISS k-means:
+coarse cells, then cells inside each), each cut into `BANDS` bands by rho (the pose's largest sample
+offset, index.py), since one wide pose would loosen a whole cell's bound. For each group g with centroid
+c we keep R_g = max |mu_j - c|, reach_g = max (|mu_j - c| + rho_j) and the per-dimension range of the
+stddevs [smin_g, smax_g]. Two lower bounds on every sample distance d_kl between the query and a member
+j follow (n = (mu_q - c) / |mu_q - c|, u_k the query's sample offsets, eps_l the index noise table):
+
+    ball:        d_kl >= |mu_q - c| - reach_g - rho_q
+    projection:  d_kl >= |mu_q - c| + min_k u_k.n - R_g - max_l sum_d eps_ld n_d s_d,
+                 s_d = smax_gd where eps_ld n_d > 0 else smin_gd
+
+so a group whose bound exceeds the reach of ranking.py holds no candidate and is never read: the top k
+stays exactly that of exhaustive scoring. Adding poses widens the statistics; removing poses leaves them
+valid (looser) bounds, so updates are incremental. A faiss IVF (fp16 codes, one list per cell) gives the
+first candidates (approximate nearest means) from which the reach is computed. Means are in the caller's
+coordinates. Members are kept as index rows in CSR order (`order`, `offsets`).
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+CELLS_MIN = 200_000  # PoseIndex builds cells automatically from this many poses on
+BANDS = 4
+_CHUNK = 1 << 18
+
+
+def ids_fingerprint(pose_ids: np.ndarray, key: str) -> str:
+    """A digest of the pose ids (in index order) and the caller's model key: a saved index is only reused
+    for exactly the same rows embedded by the same model."""
+    h = hashlib.sha1(key.encode())
+    h.update(np.ascontiguousarray(pose_ids, np.int64).tobytes())
+    return h.hexdigest()
+
+
+def fine_centroids(mean: np.ndarray, cell_size: int, seed: int = 0) -> np.ndarray:
+    """Two-level k-means: about N / cell_size centroids (C, D) float32, trained on a sample."""
+    import faiss
+
+    n, d = mean.shape
+    rng = np.random.default_rng(seed)
+    sample = np.take(mean, np.sort(rng.choice(n, min(n, 200_000), replace=False)), axis=0).astype(np.float32)
+    n_fine = max(1, n // cell_size)
+    n_coarse = int(np.clip(round(np.sqrt(n_fine)), 1, 1024))
+    coarse = faiss.Kmeans(d, n_coarse, niter=10, seed=seed, min_points_per_centroid=1)
+    coarse.train(sample)
+    _, lab = coarse.index.search(sample, 1)
+    lab = lab[:, 0]
+    out = []
+    for c in range(n_coarse):
+        part = sample[lab == c]
+        m = max(1, int(round(n_fine * len(part) / len(sample))))
+        if len(part) <= m:
+            out.append(part if len(part) else coarse.centroids[c:c + 1])
+            continue
+        km = faiss.Kmeans(d, m, niter=8, seed=seed + c, min_points_per_centroid=1, max_points_per_centroid=64)
+        km.train(np.ascontiguousarray(part))
+        out.append(km.centroids)
+    return np.ascontiguousarray(np.concatenate(out), np.float32)
+
+
+class CellIndex:
+    """The groups of the module docstring over N poses, plus the faiss IVF for first candidates.
+
+    centroids (C, D); band_edges (BANDS - 1,) rho thresholds; group (N,) int32 per index row
+    (cell * BANDS + band); R, reach (G,) float32; smin, smax (G, D) float32, G = C * BANDS.
+    """
+
+    def __init__(self, ivf, centroids, band_edges, group, R, reach, smin, smax) -> None:
+        import faiss
+
+        self._faiss, self._ivf = faiss, ivf
+        self.centroids = np.asarray(centroids, np.float32)
+        self.band_edges = np.asarray(band_edges, np.float32)
+        self.group = np.asarray(group, np.int32)
+        self.R, self.reach = np.asarray(R, np.float32), np.asarray(reach, np.float32)
+        self.smin, self.smax = np.asarray(smin, np.float32), np.asarray(smax, np.float32)
+        self.nprobe = 16
+        self._csr()
+
+    @classmethod
+    def build(cls, mean: np.ndarray, stddev: np.ndarray, rho: np.ndarray, pose_ids: np.ndarray,
+              cell_size: int = 64, seed: int = 0) -> "CellIndex":
+        """Train the cells on the (N, D) means and add every pose (rows 0..N-1)."""
+        import faiss
+
+        d = mean.shape[1]
+        centroids = fine_centroids(mean, cell_size, seed)
+        quantizer = faiss.IndexFlatL2(d)
+        quantizer.add(centroids)
+        ivf = faiss.IndexIVFScalarQuantizer(quantizer, d, len(centroids), faiss.ScalarQuantizer.QT_fp16,
+                                            faiss.METRIC_L2)
+        ivf.is_trained = True  # fp16 codes need no training; the quantizer holds our centroids
+        edges = np.quantile(np.asarray(rho, np.float32), np.linspace(0, 1, BANDS + 1)[1:-1]).astype(np.float32)
+        g = len(centroids) * BANDS
+        cells = cls(ivf, centroids, edges, np.zeros(0, np.int32), np.full(g, -np.inf), np.full(g, -np.inf),
+                    np.full((g, d), np.inf), np.full((g, d), -np.inf))
+        cells.add(mean, stddev, rho, pose_ids)
+        return cells
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.R)
+
+    def _csr(self) -> None:
+        self.order = np.argsort(self.group, kind="stable").astype(np.int64)
+        self.offsets = np.zeros(self.n_groups + 1, np.int64)
+        np.cumsum(np.bincount(self.group, minlength=self.n_groups), out=self.offsets[1:])
+
+    def add(self, mean: np.ndarray, stddev: np.ndarray, rho: np.ndarray, pose_ids: np.ndarray) -> None:
+        """Append poses (as the next index rows): nearest centroid, band by rho, widen group statistics."""
+        from faiss.contrib.ivf_tools import add_preassigned
+
+        labels = []
+        for s in range(0, len(mean), _CHUNK):
+            x = np.ascontiguousarray(mean[s:s + _CHUNK], np.float32)
+            sd = np.asarray(stddev[s:s + _CHUNK], np.float32)
+            r = np.asarray(rho[s:s + _CHUNK], np.float32)
+            _, cell = self._ivf.quantizer.search(x, 1)
+            cell = cell[:, 0]
+            g = cell * BANDS + np.searchsorted(self.band_edges, r)
+            gap = x - self.centroids[cell]
+            dist = np.sqrt(np.einsum("ij,ij->i", gap, gap))
+            np.maximum.at(self.R, g, dist)
+            np.maximum.at(self.reach, g, dist + r)
+            for dim in range(x.shape[1]):
+                np.minimum.at(self.smin[:, dim], g, sd[:, dim])
+                np.maximum.at(self.smax[:, dim], g, sd[:, dim])
+            add_preassigned(self._ivf, x, cell, ids=np.ascontiguousarray(pose_ids[s:s + _CHUNK], np.int64))
+            labels.append(g.astype(np.int32))
+        self.group = np.concatenate([self.group, *labels])
+        self._csr()
+
+    def remove_rows(self, keep: np.ndarray, removed_ids: np.ndarray) -> None:
+        """Drop the rows where keep (N,) bool is False (their pose ids: removed_ids); statistics stay valid."""
+        self.group = self.group[keep]
+        ids = np.ascontiguousarray(np.asarray(removed_ids, np.int64))
+        if ids.size:
+            self._ivf.remove_ids(self._faiss.IDSelectorBatch(ids))
+        self._csr()
+
+    def nearest(self, mq: np.ndarray, m: int) -> np.ndarray:
+        """Pose ids of (about) the m nearest means to the query mean mq (D,), from `nprobe` cells."""
+        self._ivf.nprobe = min(self.nprobe, self._ivf.nlist)
+        _, ids = self._ivf.search(np.ascontiguousarray(mq[None], np.float32), int(m))
+        ids = ids[0]
+        return ids[ids >= 0]
+
+    def groups_within(self, mq: np.ndarray, u: np.ndarray, rho_q: float, eps_index: np.ndarray,
+                      reach: float) -> np.ndarray:
+        """Groups whose ball and projection bounds both reach `reach` (mq (D,), u (K, D) query offsets)."""
+        gap = np.asarray(mq, np.float32)[None] - self.centroids
+        dist = np.sqrt(np.einsum("ij,ij->i", gap, gap))
+        cell_of = np.arange(self.n_groups) // BANDS
+        live = np.flatnonzero((dist[cell_of] - self.reach - np.float32(rho_q) <= reach)
+                              & (self.offsets[1:] > self.offsets[:-1]))
+        out = []
+        for s in range(0, len(live), 8192):
+            g = live[s:s + 8192]
+            c = g // BANDS
+            n = gap[c] / np.maximum(dist[c], 1e-12)[:, None]  # (m, D)
+            lead = (n @ u.T).min(1)  # min_k u_k . n
+            prod = eps_index[None] * n[:, None, :]  # (m, K, D)
+            spread = (np.einsum("mkd,md->mk", np.maximum(prod, 0), self.smax[g])
+                      + np.einsum("mkd,md->mk", np.minimum(prod, 0), self.smin[g])).max(1)
+            out.append(g[dist[c] + lead - self.R[g] - spread <= reach])
+        return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+    def rows_of_groups(self, groups: np.ndarray) -> np.ndarray:
+        """Index rows of every member of the given groups (vectorised CSR gather)."""
+        starts, ends = self.offsets[groups], self.offsets[groups + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(0, np.int64)
+        shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        return self.order[np.arange(total) + shift]
+
+    # persistence ----------------------------------------------------------------------------------
+    def save(self, path: str | Path, fingerprint: str) -> None:
+        """Write the faiss index to `path` and the groups + fingerprint beside it (atomic renames)."""
+        path = Path(path)
+        tmp, side = path.with_name(path.name + ".part"), path.with_name(path.name + ".npz")
+        side_tmp = path.with_name(path.name + ".part.npz")
+        self._faiss.write_index(self._ivf, str(tmp))
+        np.savez(side_tmp, centroids=self.centroids, band_edges=self.band_edges, group=self.group, R=self.R,
+                 reach=self.reach, smin=self.smin, smax=self.smax, fingerprint=np.array(fingerprint))
+        tmp.replace(path)
+        side_tmp.replace(side)
+
+    @classmethod
+    def load(cls, path: str | Path, fingerprint: str) -> "CellIndex | None":
+        """The saved index when it exists and matches `fingerprint` (see ids_fingerprint), else None."""
+        import faiss
+
+        path = Path(path)
+        side = path.with_name(path.name + ".npz")
+        if not (path.is_file() and side.is_file()):
+            return None
+        try:
+            with np.load(side) as meta:
+                if str(meta["fingerprint"]) != fingerprint:
+                    return None
+                parts = {k: meta[k] for k in ("centroids", "band_edges", "group", "R", "reach", "smin", "smax")}
+            ivf = faiss.read_index(str(path))
+        except (OSError, ValueError, KeyError, RuntimeError):
+            return None
+        if ivf.ntotal != len(parts["group"]) or ivf.nlist != len(parts["centroids"]):
+            return None
+        return cls(ivf, **parts)
