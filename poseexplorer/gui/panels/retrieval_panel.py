@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QLis
                                QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ...embed.calibration import MEANING
+from ...session.cross_view import above_confidence, looks_multiview, per_media_search_job
 from ...session.search_jobs import IndexCache, ResultRow, SearchRequest, search_job
 from ..image_jobs import crop_job
 from ..job_runner import JobRunner
@@ -70,16 +71,33 @@ class RetrievalPanel(QWidget):
         self.exclude.setChecked(True)
         self.mirror = QCheckBox("mirror")
         self.mirror.setToolTip("Also search for the left/right-flipped pose; mirrored hits are marked ⇋")
+        self.per_media = QCheckBox("best frame per view")
+        self.per_media.setToolTip("One result per media, its best frame: where this instant is in the other "
+                                  "views (on by default when the library holds several views of one scene)")
+        self.per_media.toggled.connect(self._per_media_toggled)
+        self._per_media_chosen = False      # the user's choice wins over the library-based default
         for w in (self.k, self.exclude, self.mirror):
             (w.valueChanged if isinstance(w, QSpinBox) else w.toggled).connect(self._schedule)
+        self.min_confidence = QSpinBox()
+        self.min_confidence.setRange(0, 100)
+        self.min_confidence.setSingleStep(5)
+        self.min_confidence.setPrefix("≥ ")
+        self.min_confidence.setSuffix(" %")
+        self.min_confidence.setToolTip("Hide results whose confidence is below this")
+        self.min_confidence.valueChanged.connect(self._show_results)
         export = QPushButton("CSV…")
-        export.setToolTip("Export the results to a CSV file")
+        export.setToolTip("Export the results shown to a CSV file")
         export.clicked.connect(self.export_csv_dialog)
         options = QHBoxLayout()
         for w in (self.k, self.exclude, self.mirror):
             options.addWidget(w)
         options.addStretch(1)
         options.addWidget(export)
+        second = QHBoxLayout()
+        second.addWidget(self.per_media)
+        second.addStretch(1)
+        second.addWidget(QLabel("confidence"))
+        second.addWidget(self.min_confidence)
         self.header = QLabel("Select a frame with a person to find the same pose elsewhere.")
         self.header.setWordWrap(True)
         self.filter_label = QLabel("")
@@ -95,6 +113,7 @@ class RetrievalPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(options)
+        layout.addLayout(second)
         layout.addWidget(self.header)
         layout.addWidget(self.filter_label)
         layout.addWidget(self.grid, 1)
@@ -110,7 +129,21 @@ class RetrievalPanel(QWidget):
         self._debounce.start()
 
     def _snapshot_changed(self) -> None:
+        if not self._per_media_chosen:
+            self.per_media.blockSignals(True)
+            self.per_media.setChecked(looks_multiview(self.state.snapshot))
+            self.per_media.blockSignals(False)
+            self.k.setEnabled(not self.per_media.isChecked())
         self._schedule()
+
+    def _per_media_toggled(self, on: bool) -> None:
+        self._per_media_chosen = True
+        self.k.setEnabled(not on)
+        self._schedule()
+
+    def shown_results(self) -> list[ResultRow]:
+        """The results the list shows: above the confidence threshold, best first."""
+        return above_confidence(self.state.results, self.min_confidence.value() / 100.0)
 
     def _selection_changed(self) -> None:
         sel = self.state.selection
@@ -137,7 +170,8 @@ class RetrievalPanel(QWidget):
             return
         self.searching = True
         self.header.setText("searching…")
-        self.runner.run(search_job(snap, model, self.cache, req), "search", key="search",
+        make = per_media_search_job if self.per_media.isChecked() else search_job
+        self.runner.run(make(snap, model, self.cache, req), "search", key="search",
                         on_done=lambda rows: self._search_done(req, rows),
                         on_failed=lambda msg, details: self._search_failed(msg))
 
@@ -150,13 +184,16 @@ class RetrievalPanel(QWidget):
         self.header.setText(f"search failed: {message}")
 
     # --- showing ------------------------------------------------------------------------------------
-    def _show_results(self) -> None:
-        snap, rows = self.state.snapshot, self.state.results
+    def _show_results(self, *args) -> None:
+        snap, rows = self.state.snapshot, self.shown_results()
+        hidden = len(self.state.results) - len(rows)
         self.grid.clear()
         q = snap.row_of(self.state.query_pose_id)
         if q >= 0:
-            self.header.setText(f"{len(rows)} matches for {snap.media_name(int(snap.media_ids[q]))} "
+            what = "views (best frame each)" if self.per_media.isChecked() else "matches"
+            self.header.setText(f"{len(rows)} {what} for {snap.media_name(int(snap.media_ids[q]))} "
                                 f"frame {int(snap.frames[q])}" + ("" if rows else ": none")
+                                + (f", {hidden} below {self.min_confidence.value()}% hidden" if hidden else "")
                                 + ("" if not rows else " (% = calibrated 3D-match probability)"
                                    if rows[0].confidence is not None else " (% = raw P, uncalibrated)"))
         requests = []
@@ -208,15 +245,15 @@ class RetrievalPanel(QWidget):
         with open(path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(CSV_COLUMNS)
-            for rank, r in enumerate(self.state.results, 1):
+            for rank, r in enumerate(self.shown_results(), 1):
                 media = snap.media_by_id.get(r.media_id)
                 writer.writerow([rank, q_media, q_frame, self.state.query_pose_id, media.name if media else "",
                                  media.path if media else "", r.frame, r.pose_id, f"{r.shown_confidence:.6f}",
                                  int(r.mirrored), f"{r.probability:.6f}", int(r.confidence is not None)])
-        return len(self.state.results)
+        return len(self.shown_results())
 
     def export_csv_dialog(self) -> None:
-        if not self.state.results:
+        if not self.shown_results():
             self.state.statusMessage.emit("no results to export")
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export results", "matches.csv", "CSV (*.csv)")
