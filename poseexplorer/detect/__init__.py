@@ -12,7 +12,9 @@
         world (33, 3) float32      MediaPipe world landmarks in metres, hip-centred (NaN when unknown)
 
     Detector: the Protocol any other detector implements (name, version, detect, reset, close).
-    make_detector(name="mediapipe", video=...) builds one by name (picklable recipe for worker processes).
+    make_detector(name="mediapipe", video=..., max_people=1) builds one by name (picklable recipe for
+    worker processes); max_people > 1 gives MediaPipePeopleDetector (Tasks PoseLandmarker on a bundle
+    built from the wheel's own models into the user's cache), whose detect_people(rgb) -> list[Detection].
 Images larger than MAX_DETECT_SIDE on their long side are downscaled before detection; coordinates
 are mapped back to the input's pixels.
 """
@@ -23,7 +25,7 @@ from typing import Any
 
 from .base import MAX_DETECT_SIDE, Detection, Detector, make_detector
 
-_LAZY = {"MediaPipeDetector": ".mediapipe_pose"}
+_LAZY = {"MediaPipeDetector": ".mediapipe_pose", "MediaPipePeopleDetector": ".mediapipe_people"}
 
 
 def __getattr__(name: str) -> Any:
@@ -32,4 +34,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Detection", "Detector", "make_detector", "MAX_DETECT_SIDE", "MediaPipeDetector"]
+__all__ = ["Detection", "Detector", "make_detector", "MAX_DETECT_SIDE", "MediaPipeDetector", "MediaPipePeopleDetector"]

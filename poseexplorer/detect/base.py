@@ -80,8 +80,15 @@ class Detector(Protocol):
         """Release resources."""
 
 
-def make_detector(name: str = "mediapipe", video: bool = True) -> Detector:
-    """A detector by name; `video` selects tracking mode (True) or still-image mode (False)."""
+def make_detector(name: str = "mediapipe", video: bool = True, max_people: int = 1) -> Detector:
+    """A detector by name; `video` selects tracking mode (True) or still-image mode (False).
+
+    max_people 1 is the legacy single-person MediaPipe Pose; more is the multi-person PoseLandmarker
+    (its detectors also have detect_people(rgb) -> list[Detection])."""
+    if name == "mediapipe" and max_people > 1:
+        from .mediapipe_people import MediaPipePeopleDetector
+
+        return MediaPipePeopleDetector(video=video, max_people=max_people)
     if name == "mediapipe":
         from .mediapipe_pose import MediaPipeDetector
 
