@@ -2,8 +2,9 @@
 
 A file's hash is sha256 over its size and three 1 MiB samples (start, middle, end): reading 3 MiB
 instead of gigabytes, and still different for any two real videos. A folder's hash is sha256 over the
-sorted (name, size) of the media files it holds, so a moved or renamed folder is recognised, and adding
-or replacing an image makes it new media.
+(name, size, mtime) of the media files it holds ("d2"), so a moved or renamed folder is recognised (a move
+keeps mtimes), and adding or replacing an image, even by one of the same size, changes the hash. "d1"
+hashes (names and sizes only) of older libraries are still recognised (legacy_folder_hash).
 """
 from __future__ import annotations
 
@@ -26,8 +27,16 @@ def file_hash(path: str | os.PathLike) -> str:
     return "f1:" + h.hexdigest()
 
 
-def folder_hash(path: str | os.PathLike, names: list[str]) -> str:
-    """"d1:<sha256>" of the given file names (in order) and their sizes."""
+def folder_hash(prints) -> str:
+    """"d2:<sha256>" of the folder's (name, size, mtime_ns) fingerprints, in order."""
+    h = hashlib.sha256()
+    for name, size, mtime in prints:
+        h.update(f"{name}\x00{size}\x00{mtime}\x00".encode("utf-8", "surrogateescape"))
+    return "d2:" + h.hexdigest()
+
+
+def legacy_folder_hash(path: str | os.PathLike, names: list[str]) -> str:
+    """"d1:<sha256>" of the given file names (in order) and their sizes (libraries before mtimes)."""
     h = hashlib.sha256()
     for name in names:
         try:

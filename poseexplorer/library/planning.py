@@ -12,7 +12,8 @@ import numpy as np
 from ..io.errors import MediaError
 from ..io.kinds import media_kind
 from .detect_worker import Segment
-from .hashing import file_hash, folder_hash
+from .changes import fingerprints, refresh_changed_folder, replace_content, save_fingerprints
+from .hashing import file_hash, folder_hash, legacy_folder_hash
 from .store import Library
 from .tables import FileReport, MediaInfo
 
@@ -60,31 +61,40 @@ def _probe(path: Path, kind: str) -> tuple[float, int, int, int, list[str] | Non
 
 def content_hash(path: Path, kind: str) -> tuple[str, list[str] | None]:
     """(hash, image names for a folder). OSError/MediaError when unreadable."""
-    if path.is_dir() and kind == "images":
-        from ..io.images import list_images
-
-        names = list_images(path)
-        return folder_hash(path, names), names
     if path.is_dir():
-        names = sorted(p.name for p in path.iterdir() if p.suffix.lower() == ".json")
-        return folder_hash(path, names), None
+        return folder_hash(fingerprints(path, _folder_names(path, kind))), (
+            _folder_names(path, kind) if kind == "images" else None)
     from ..io.video import check_readable_file
 
     check_readable_file(path)
     return file_hash(path), None
 
 
+def _folder_names(path: Path, kind: str) -> list[str]:
+    if kind == "images":
+        from ..io.images import list_images
+
+        return list_images(path)
+    return sorted(p.name for p in path.iterdir() if p.suffix.lower() == ".json")
+
+
 def find_or_add(lib: Library, path: Path, kind: str, detector: str) -> tuple[MediaInfo, list[str] | None, list[str]]:
     """The library's media for this path (reused by path or content hash, else probed and added).
 
-    Returns (media, image names, notes for the report)."""
+    A known path whose content changed keeps its media row (tags, sync pairs) and loses only the
+    detections that no longer describe it (changes.py). Returns (media, image names, report notes)."""
     digest, names = content_hash(path, kind)
     notes: list[str] = []
     by_path = lib.find_media(path=str(path))
     if by_path and by_path[0].content_hash != digest:
-        lib.remove_media(by_path[0].id)
-        notes.append("the file changed since it was indexed; detecting again")
-    elif by_path:
+        old = by_path[0]
+        if path.is_dir() and old.content_hash == legacy_folder_hash(path, _folder_names(path, kind)):
+            lib.update_media(old.id, content_hash=digest)   # same folder, hashed the older way
+            _remember_images(lib, old.id, path, kind)
+        else:
+            notes.append(_refresh_changed(lib, old, path, kind, digest, detector))
+        return lib.media_info(old.id), names, notes
+    if by_path:
         return by_path[0], names, notes
     for same in lib.find_media(content_hash=digest):
         if not Path(same.path).exists():
@@ -99,7 +109,25 @@ def find_or_add(lib: Library, path: Path, kind: str, detector: str) -> tuple[Med
     fps, w, h, frames, probed_names = _probe(path, kind)
     media_id = lib.add_media(str(path), kind, digest, file_size=_size(path), fps=fps, width=w, height=h,
                              frames=frames, detector=detector)
+    _remember_images(lib, media_id, path, kind)
     return lib.media_info(media_id), names or probed_names, notes
+
+
+def _remember_images(lib: Library, media_id: int, path: Path, kind: str) -> None:
+    if kind == "images" and path.is_dir():
+        save_fingerprints(lib, media_id, fingerprints(path, _folder_names(path, kind)))
+
+
+def _refresh_changed(lib: Library, old: MediaInfo, path: Path, kind: str, digest: str, detector: str) -> str:
+    """Forget what no longer describes a changed file, keeping the media row; returns the report note."""
+    if kind == "images" and path.is_dir():
+        return refresh_changed_folder(lib, old.id, path, digest, fingerprints(path, _folder_names(path, kind)))
+    fields: dict = {"file_size": _size(path)}
+    if kind != "keypoints":
+        fps, w, h, frames, _ = _probe(path, kind)
+        fields.update(fps=fps, width=w, height=h, frames=frames, detector=detector)
+    replace_content(lib, old.id, digest, {}, **fields)
+    return "the file changed since it was indexed; detecting again (tags and sync pairs kept)"
 
 
 def _size(path: Path) -> int:

@@ -79,6 +79,48 @@ CREATE TABLE sync_pairs(
 );
 """
 
+_V3 = """
+CREATE TABLE media_files(
+    media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+    frame_index INTEGER NOT NULL,   -- position of the image in the folder's natural order
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    PRIMARY KEY(media_id, frame_index)
+) WITHOUT ROWID;
+"""
+
+
+_V3_DETECTIONS = """
+CREATE TABLE detections_v3(
+    id INTEGER PRIMARY KEY,
+    media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+    frame_index INTEGER NOT NULL,
+    person INTEGER NOT NULL DEFAULT 0,   -- 0, 1, ... within the frame, best first
+    track INTEGER,                       -- identity across the media's frames, NULL when not tracked
+    xy BLOB,          -- 13 x 2 float32, NULL = no person (then person = 0 is the frame's only row)
+    scores BLOB,      -- 13 float32
+    landmarks BLOB,   -- 33 x 3 float32 (x px, y px, visibility)
+    world BLOB,       -- 33 x 3 float32 metres, NULL when unknown
+    UNIQUE(media_id, frame_index, person)
+);
+INSERT INTO detections_v3(id, media_id, frame_index, person, track, xy, scores, landmarks, world)
+    SELECT id, media_id, frame_index, 0, NULL, xy, scores, landmarks, world FROM detections;
+DROP TABLE detections;
+ALTER TABLE detections_v3 RENAME TO detections;
+CREATE INDEX detections_track ON detections(media_id, track)
+"""
+
+
+def _several_people(conn: sqlite3.Connection) -> None:
+    """Version 3: several people per frame (person, track). The table is rebuilt keeping every id, so
+    embeddings still point at their poses (migrate() turns foreign keys off around it, as SQLite's
+    table-rebuild recipe asks: with them on, dropping the old table would cascade to the embeddings)."""
+    _script(_V3_DETECTIONS)(conn)
+    bad = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if bad:
+        raise LibraryError(f"schema upgrade to several people per frame found dangling rows: {bad[:3]}")
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -89,7 +131,7 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 
 
 #: MIGRATIONS[v - 1] upgrades schema version v - 1 to v.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2)]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2), _script(_V3)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -130,13 +172,21 @@ def check_identity(conn: sqlite3.Connection, path: Path) -> int:
 
 
 def migrate(conn: sqlite3.Connection, version: int, target: int = SCHEMA_VERSION) -> int:
-    """Apply the migrations from `version` up to `target`, each in its own transaction."""
-    for v in range(version, target):
-        with conn:
-            conn.execute("BEGIN IMMEDIATE")
-            if conn.execute("PRAGMA user_version").fetchone()[0] > v:
-                continue   # another process upgraded (or created) the file meanwhile
-            MIGRATIONS[v](conn)
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {v + 1}")
+    """Apply the migrations from `version` up to `target`, each in its own transaction. Foreign keys are
+    off meanwhile (a table rebuild must not cascade to the rows that point at it) and restored after."""
+    if version >= target:
+        return version
+    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        for v in range(version, target):
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                if conn.execute("PRAGMA user_version").fetchone()[0] > v:
+                    continue   # another process upgraded (or created) the file meanwhile
+                MIGRATIONS[v](conn)
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {v + 1}")
+    finally:
+        conn.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     return max(version, target)

@@ -20,7 +20,7 @@ from ..core.poses import Embedding
 from ..jobs import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from . import blobs
 from .connect import connect, library_error, make_folder, writable
-from .schema import SCHEMA_VERSION, LibraryError, check_file, check_identity, migrate
+from .schema import LibraryError, check_file, check_identity, migrate
 from .tables import FrameTable, MediaInfo, ModelInfo, PoseTable, SyncPair
 
 EMBED_BATCH = 2048
@@ -70,10 +70,8 @@ class Library:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            if read_only and version < SCHEMA_VERSION:
-                raise LibraryError(f"{path} has an older schema ({version}) that must be upgraded, but the file "
-                                   "is read-only; open it once with write access")
-            migrate(conn, version)
+            if not read_only:   # a read-only file of an older schema is read as it is
+                migrate(conn, version)
         except sqlite3.DatabaseError as exc:
             conn.close()
             if isinstance(exc, sqlite3.OperationalError):

@@ -1,8 +1,11 @@
 """Small pure parts of the index planning: missing frame runs, segments, content hashes."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
+from poseexplorer.library.changes import fingerprints
 from poseexplorer.library.hashing import SAMPLE, file_hash, folder_hash
 from poseexplorer.library.planning import MediaJob, interleave_lanes, missing_runs, segments_for
 from poseexplorer.library.tables import MediaInfo
@@ -75,5 +78,8 @@ def test_hashes_follow_content_not_names(tmp_path):
     assert file_hash(b) != file_hash(a)
     (tmp_path / "f1").mkdir()
     (tmp_path / "f1" / "x.png").write_bytes(b"123")
-    h = folder_hash(tmp_path / "f1", ["x.png"])
-    assert h == folder_hash(tmp_path / "f1", ["x.png"]) and h != folder_hash(tmp_path / "f1", ["y.png"])
+    h = folder_hash(fingerprints(tmp_path / "f1", ["x.png"]))
+    assert h == folder_hash(fingerprints(tmp_path / "f1", ["x.png"]))
+    assert h != folder_hash(fingerprints(tmp_path / "f1", ["y.png"]))
+    os.utime(tmp_path / "f1" / "x.png", ns=(0, 10**9))   # same name and size, replaced: another mtime
+    assert h != folder_hash(fingerprints(tmp_path / "f1", ["x.png"]))
