@@ -1,7 +1,11 @@
 """`poseexplorer-train eval`: regenerate docs/results.md and its PNG plots.
 
     poseexplorer-train eval --model assets/prvipe.safetensors --variants DIR --data ../shared/data \\
-        --val-set CACHE/val_mm.npz --seq-set CACHE/hdm05_seq.npz --out docs/ [--quick]
+        --val-set CACHE/val_mm.npz --seq-set CACHE/hdm05_seq.npz --out docs/ [--quick] \\
+        [--sections footage,footage3d] [--extra-model FILE ...]
+
+Sections not selected keep their text from the existing results.md. --val-set is needed only by the
+mocap sections (retrieval, ambiguity, calibration, size, sequences).
 """
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sections", default=None, help="comma-separated subset of sections to run")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--note", action="append", default=[], help="a line for the document's Notes (repeatable)")
+    p.add_argument("--extra-model", action="append", type=Path, default=[], dest="extra_model",
+                   help="another model file to rank the real footage with (section footage3d; repeatable)")
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -44,6 +50,8 @@ def _command(args: argparse.Namespace) -> str:
         parts += ["--seed", str(args.seed)]
     if args.quick:
         parts.append("--quick")
+    for path in args.extra_model:
+        parts += ["--extra-model", str(path)]
     for note in args.note:
         parts += ["--note", note]
     return " ".join(shlex.quote(p) for p in parts)
@@ -58,17 +66,13 @@ def run(args: argparse.Namespace) -> int:
     from .evaluation.pipeline import SECTIONS, EvalConfig, run_evaluation
 
     torch.set_num_threads(1)  # small batches; more threads only spin on this shared 2-core machine
-    if args.val_set is None:
-        print("error: --val-set is required (the held-out actor's dataset from `poseexplorer-train prepare`)",
-              file=sys.stderr)
-        return 2
     try:
         cfg = EvalConfig(model=args.model or default_model_path(), out=args.out, data=args.data,
                          val_set=args.val_set, seq_set=args.seq_set, variants=args.variants,
                          cache=args.cache or args.out.resolve().parent / ".eval-cache", quick=args.quick,
                          seed=args.seed, max_frames=args.max_frames, footage_frames=args.footage_frames,
                          sections=tuple(args.sections.split(",")) if args.sections else SECTIONS,
-                         command=_command(args), notes=tuple(args.note))
+                         command=_command(args), notes=tuple(args.note), extra_models=tuple(args.extra_model))
         bar = TqdmProgress(desc="eval")
         try:
             path = run_evaluation(cfg, bar)

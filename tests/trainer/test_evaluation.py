@@ -76,8 +76,32 @@ def test_quick_evaluation_writes_every_section(workspace):
     if data == SHARED:
         assert "*Not run" not in sections[6] and (out / "footage_sync.png").is_file()
         assert "overall" in sections[6]
+        assert sections[7].startswith("7.") and "*Not run" not in sections[7], sections[7][:300]
+        assert "Reprojection error" in sections[7] and "| MediaPipe world landmarks, Procrustes |" in sections[7]
     else:
-        assert "*Not run" in sections[6]
+        assert "*Not run" in sections[6] and "*Not run" in sections[7]
+
+
+def test_selected_sections_keep_the_others_and_paths_are_relative(tmp_path):
+    """Running one section without --val-set keeps the earlier text of every other section."""
+    from trainer.evaluation.pipeline import TITLES
+    from trainer.evaluation.report import relative_paths, split_sections
+
+    out = tmp_path / "docs"
+    out.mkdir()
+    old = "# Results\n\n```\nposeexplorer-train eval --val-set /x/v.npz\n```\n" + "".join(
+        f"\n## {t}\n\nold text of {name}\n" for name, t in TITLES.items())
+    (out / "results.md").write_text(old)
+    assert split_sections(old, TITLES)["size"] == "old text of size\n"
+    code = trainer_main(["eval", "--data", str(tmp_path / "no-data"), "--out", str(out), "--sections", "footage3d",
+                         "--cache", str(tmp_path / "cache")])
+    assert code == 0
+    text = (out / "results.md").read_text()
+    for name in TITLES:
+        assert (f"old text of {name}" in text) == (name != "footage3d")
+    assert "*Not run" in text.split("\n## 7.")[1] and "kept from the previous run" in text
+    repo = Path.cwd().resolve()
+    assert relative_paths(f"cd {repo} && x {repo}/a {repo.parent}/shared/b", repo) == "x a ../shared/b"
 
 
 def test_eval_cli_needs_a_validation_set(tmp_path, capsys):

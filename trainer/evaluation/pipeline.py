@@ -23,7 +23,9 @@ from .retrieval import ground_truth_matches
 from .rigs import RIGS
 from .views import build_views
 
-SECTIONS = ("retrieval", "ambiguity", "calibration", "size", "sequences", "footage")
+SECTIONS = ("retrieval", "ambiguity", "calibration", "size", "sequences", "footage", "footage3d")
+#: sections that need the held-out mocap set (--val-set)
+MOCAP_SECTIONS = ("retrieval", "ambiguity", "calibration", "size", "sequences")
 TITLES = {
     "retrieval": "1. Cross-view retrieval (Hit@k, held-out actor mm)",
     "ambiguity": "2. Ambiguity: sigma against 2D look-alikes",
@@ -31,6 +33,7 @@ TITLES = {
     "size": "4. Embedding size",
     "sequences": "5. Sequences (held-out actor mm)",
     "footage": "6. Real footage (pose2sim, 4 views)",
+    "footage3d": "7. Real footage judged by triangulated 3D, with stressed queries (pose2sim, 4 views)",
 }
 
 
@@ -47,7 +50,7 @@ class EvalConfig:
     model: Path
     out: Path
     data: Path
-    val_set: Path
+    val_set: Path | None = None
     seq_set: Path | None = None
     variants: Path | None = None
     cache: Path = Path("eval-cache")
@@ -59,11 +62,19 @@ class EvalConfig:
     sections: tuple[str, ...] = SECTIONS
     command: str = "poseexplorer-train eval"
     notes: tuple[str, ...] = ()
+    extra_models: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         bad = [s for s in self.sections if s not in SECTIONS]
         if bad:
             raise ValueError(f"unknown sections {bad}; choose from {SECTIONS}")
+        if self.val_set is None and self.needs_mocap:
+            raise ValueError(f"sections {[s for s in self.sections if s in MOCAP_SECTIONS]} need --val-set "
+                             "(the held-out actor's dataset from `poseexplorer-train prepare`)")
+
+    @property
+    def needs_mocap(self) -> bool:
+        return any(s in MOCAP_SECTIONS for s in self.sections)
 
     @property
     def frame_cap(self) -> int | None:
@@ -94,6 +105,8 @@ def prepare(state: EvalState) -> None:
     """Load models and the held-out frames, choose evaluation frames, project through both rigs."""
     cfg = state.config
     state.models = load_models(cfg.model, cfg.variants)
+    if not cfg.needs_mocap:
+        return
     state.frames = load_frames(cfg.val_set)
     idx = evaluation_frames(state.frames.joints, state.frames.clip, state.frames.frame, state.frames.fps,
                             max_frames=cfg.frame_cap)
@@ -107,7 +120,8 @@ def _write(state: EvalState) -> Path:
     cfg = state.config
     models = {role: (state.models.paths[role], state.models.models[role].sha256)
               for role in state.models.models} if state.models else {}
-    data = [f"held-out mocap: `{cfg.val_set}` (HDM05 actor mm; validation only, never used for tuning)"]
+    data = [f"held-out mocap: `{cfg.val_set}` (HDM05 actor mm; validation only, never used for tuning)"] \
+        if cfg.val_set is not None else []
     if state.frames is not None and state.eval_index is not None:
         data.append(f"evaluation frames: {len(state.eval_index)} of {len(state.frames)} mm poses "
                     f"(one per 0.2 s = every 10th frame at 50 fps, then NP-MPJPE < 0.02 duplicates dropped"
@@ -117,16 +131,28 @@ def _write(state: EvalState) -> Path:
     data.append(f"real footage: `{cfg.data / 'media' / 'pose2sim_4views'}`")
     date = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     notes = [STANDING_NOTE] + state.notes
+    path = cfg.out / "results.md"
+    previous = report.split_sections(path.read_text(), TITLES) if path.exists() else {}
+    kept = [n for n in SECTIONS if n not in cfg.sections and n in previous]
+    if kept:
+        notes.append(f"Sections {', '.join(TITLES[n].split('.')[0] for n in kept)} are kept from the previous run "
+                     f"of this file (not rerun by this command; its header's command and models applied to them: "
+                     f"`{previous.get('_command', '?')}`).")
     text = report.header(cfg.command, models, data, date, notes)
-    if state.models and state.models.models:
+    if state.models and state.models.models and cfg.needs_mocap:
         text += "\n### Training of the evaluated models\n\n" + report.training_markdown(state.models.models)
+    elif "_training" in previous and kept:
+        text += "\n### Training of the evaluated models (previous run)\n\n" + previous["_training"]
     for name in SECTIONS:
         text += f"\n## {TITLES[name]}\n\n"
-        text += state.parts.get(name, report.not_run("not requested in this run" if name not in cfg.sections
-                                                     else "did not finish"))
+        if name in state.parts:
+            text += state.parts[name]
+        elif name in kept:
+            text += previous[name]
+        else:
+            text += report.not_run("not requested in this run" if name not in cfg.sections else "did not finish")
     cfg.out.mkdir(parents=True, exist_ok=True)
-    path = cfg.out / "results.md"
-    path.write_text(text)
+    path.write_text(report.relative_paths(text, Path.cwd()))
     return path
 
 

@@ -23,12 +23,14 @@ from poseexplorer.jobs import Cancelled, CancelCheck, Progress, never_cancel, no
 @dataclass(frozen=True)
 class ViewDetections:
     """Detections of V views over T frames. xy: (V, T, 13, 2) px (NaN = no person); scores: (V, T, 13);
-    names: V view names; fps: frames per second."""
+    names: V view names; fps: frames per second; world: (V, T, 13, 3) MediaPipe world landmarks of the
+    COCO-13 joints (metres, hip-centred, NaN = no person)."""
 
     xy: np.ndarray
     scores: np.ndarray
     names: tuple[str, ...]
     fps: float
+    world: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.xy.ndim != 4 or self.xy.shape[2:] != (13, 2) or self.scores.shape != self.xy.shape[:3]:
@@ -41,8 +43,10 @@ class ViewDetections:
 
 
 def detect_video(path: Path, max_frames: int | None, progress: Progress = no_progress,
-                 cancel: CancelCheck = never_cancel) -> tuple[np.ndarray, np.ndarray, float]:
-    """MediaPipe (tracking mode) on one video -> (xy (T, 13, 2) NaN when no person, scores (T, 13), fps)."""
+                 cancel: CancelCheck = never_cancel) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """MediaPipe (tracking mode) on one video -> (xy (T, 13, 2) NaN when no person, scores (T, 13), fps,
+    world (T, 13, 3))."""
+    from poseexplorer.core.skeleton import MEDIAPIPE_TO_COCO13
     from poseexplorer.detect import MediaPipeDetector
     from poseexplorer.io import open_media
 
@@ -52,14 +56,15 @@ def detect_video(path: Path, max_frames: int | None, progress: Progress = no_pro
         total = len(reader) if max_frames is None else min(len(reader), max_frames)
         xy = np.full((total, 13, 2), np.nan, np.float32)
         sc = np.zeros((total, 13), np.float32)
+        world = np.full((total, 13, 3), np.nan, np.float32)
         for t in range(total):
             if cancel():
                 raise Cancelled()
             d = det.detect(reader.read(t))
             if d is not None:
-                xy[t], sc[t] = d.xy, d.scores
+                xy[t], sc[t], world[t] = d.xy, d.scores, d.world[list(MEDIAPIPE_TO_COCO13)]
             progress(t + 1, total, path.name)
-        return xy, sc, float(reader.fps)
+        return xy, sc, float(reader.fps), world
     finally:
         det.close()
         reader.close()
@@ -68,17 +73,18 @@ def detect_video(path: Path, max_frames: int | None, progress: Progress = no_pro
 def load_or_detect(videos: list[Path], cache: Path, max_frames: int | None = None,
                    progress: Progress = no_progress, cancel: CancelCheck = never_cancel) -> ViewDetections:
     """Detections for `videos`, read from `cache` when it holds the same files and frame limit."""
-    key = "|".join(f"{p.name}:{p.stat().st_size}" for p in videos) + f"|max={max_frames}"
+    key = "|".join(f"{p.name}:{p.stat().st_size}" for p in videos) + f"|max={max_frames}|world"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as z:
             if str(z["key"]) == key:
-                return ViewDetections(z["xy"], z["scores"], tuple(str(n) for n in z["names"]), float(z["fps"]))
+                return ViewDetections(z["xy"], z["scores"], tuple(str(n) for n in z["names"]), float(z["fps"]),
+                                      z["world"])
     runs = [detect_video(p, max_frames, progress, cancel) for p in videos]
     t = min(len(r[0]) for r in runs)
     det = ViewDetections(np.stack([r[0][:t] for r in runs]), np.stack([r[1][:t] for r in runs]),
-                         tuple(p.stem for p in videos), runs[0][2])
+                         tuple(p.stem for p in videos), runs[0][2], np.stack([r[3][:t] for r in runs]))
     cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, xy=det.xy, scores=det.scores, names=np.array(det.names), fps=det.fps, key=key)
+    np.savez(cache, xy=det.xy, scores=det.scores, names=np.array(det.names), fps=det.fps, world=det.world, key=key)
     return det
 
 

@@ -166,3 +166,31 @@ def training_markdown(models: dict[str, object]) -> str:
                      f"`{tr['command']}`" if tr.get("command") else "(not recorded in the card)"])
     return table(["model", "kind", "d", "cameras", "steps", "batch", "train time", "validation data", "command"],
                  rows)
+
+
+def split_sections(text: str, titles: dict[str, str]) -> dict[str, str]:
+    """The parts of an earlier results.md: section name -> body (after its heading), plus '_command' (the
+    regeneration command) and '_training' (the training table), where present."""
+    out: dict[str, str] = {}
+    lines = text.split("\n")
+    if "```" in lines:
+        start = lines.index("```")
+        out["_command"] = lines[start + 1] if start + 1 < len(lines) else ""
+    heads = {f"## {t}": name for name, t in titles.items()}
+    marks = [(i, heads[line]) for i, line in enumerate(lines) if line in heads]
+    for (i, name), nxt in zip(marks, marks[1:] + [(len(lines), "")]):
+        out[name] = "\n".join(lines[i + 2:nxt[0]]).rstrip("\n") + "\n"
+    train = "### Training of the evaluated models"
+    begin = next((i for i, line in enumerate(lines) if line.startswith(train)), None)
+    if begin is not None:
+        end = next((i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        out["_training"] = "\n".join(lines[begin + 2:end]).rstrip("\n") + "\n"
+    return out
+
+
+def relative_paths(text: str, repo: Path) -> str:
+    """Absolute paths under the repo (or beside it) written relative to the repo root, where commands run."""
+    repo = Path(repo).resolve()
+    text = text.replace(f"cd {repo} && ", "")
+    text = text.replace(f"{repo}/", "").replace(f"{repo.parent}/", "../")
+    return text.replace(str(repo), ".")

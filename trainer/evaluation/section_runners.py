@@ -130,5 +130,16 @@ def run_footage(state, progress, cancel) -> str:
     return footage_markdown(state, _main_model(state), progress, cancel)
 
 
+def run_footage3d(state, progress, cancel) -> str:
+    import poseexplorer as px
+
+    from .footage3d_section import footage3d_markdown
+
+    extra = {path: px.load_model(path) for path in state.config.extra_models}
+    return footage3d_markdown(state.config, _main_model(state), state.models.paths["prvipe_aug"], extra,
+                              progress, cancel)
+
+
 RUNNERS = {"retrieval": run_retrieval, "ambiguity": run_ambiguity, "calibration": run_calibration,
-           "size": run_size, "sequences": run_sequences, "footage": run_footage}
+           "size": run_size, "sequences": run_sequences, "footage": run_footage,
+           "footage3d": run_footage3d}
