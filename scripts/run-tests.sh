@@ -4,6 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
+# The layers and allowed imports declared in pyproject.toml ([tool.importlinter]): core < io | detect | embed |
+# search | align < library < session < gui, Qt only in gui, trainer and cv2 only where allowed.
+.venv/bin/lint-imports
+
 # Debian packages for a virtual X server and Qt's xcb platform with Mesa OpenGL.
 DEB_PKGS="xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-cursor0 libxkbcommon-x11-0 libgl1-mesa-dri libegl1 libglx-mesa0 libfontconfig1 libdbus-1-3"
 missing=""
@@ -21,9 +25,9 @@ fi
 
 if command -v xvfb-run >/dev/null 2>&1; then
   export QT_QPA_PLATFORM=xcb
-  exec xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python -m pytest "$@"
+  exec xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python -m pytest --durations=25 "$@"
 else
   echo "tests: no xvfb-run; OpenGL tests will be skipped" >&2
   export QT_QPA_PLATFORM=offscreen
-  exec .venv/bin/python -m pytest "$@"
+  exec .venv/bin/python -m pytest --durations=25 "$@"
 fi
