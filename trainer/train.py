@@ -27,14 +27,14 @@ __all__ = ["train", "TrainingError", "Cancelled", "CHECKPOINT", "BEST", "METRICS
 
 def ema_model(cfg: TrainConfig, ema_state: list[dict], name: str = "", card: dict | None = None):
     """A PoseModel holding the EMA weights (for validation and export)."""
-    from poseexplorer.embed.model import PoseModel
+    from poseexplorer.embed.model import TorchPoseModel
     from poseexplorer.embed.network import MatchingScale
 
     net, scale = build_network(cfg), MatchingScale()
     net.load_state_dict(ema_state[0])
     scale.load_state_dict(ema_state[1])
     card = card or {"keypoints": {"visibility_threshold": cfg.visibility_threshold}}
-    return PoseModel(net.eval(), float(scale.a.detach()), float(scale.b.detach()), card, "", name or cfg.name), net, scale
+    return TorchPoseModel(net.eval(), float(scale.a.detach()), float(scale.b.detach()), card, "", name or cfg.name), net, scale
 
 
 def _validation_set(cfg: TrainConfig):

@@ -1,8 +1,9 @@
 """Sequence alignment of embedded videos (prvipe-method.md section 9), headless, numpy only.
 
-Public names:
+Public names (import them from here: `from poseexplorer.align import align_sequences`; the attribute
+`poseexplorer.align` is the px.align function, see poseexplorer/__init__.py):
 
-    path = px.align(emb_a, emb_b, model, **options)    # (L, 2) int64: column 0 frames of A, 1 frames of B
+    path = align(emb_a, emb_b, model, **options)        # px.align: (L, 2) int64, column 0 frames of A, 1 of B
     al = align_sequences(emb_a, emb_b, model, *, mirrored_b=None, valid_a=None, valid_b=None,
                          band=None, subsequence=False, kernel=7, rate=3, method="quadrature",
                          slopes=WINDOW_SLOPES, hub_neighbours=HUB_NEIGHBOURS, lr_invariant=False)
@@ -16,7 +17,8 @@ Public names:
     tau = kendall_tau(sync_map, reference=None)
     export_synced_video(reader_a, reader_b, sync_map, out_path, overlay=None, progress=..., cancel=...)
 
-`model` is anything with float attributes `a` and `b` (a PoseModel, or MatchParams(a, b)).
+`model` is a ProbabilityParams (poseexplorer.core.model_protocol): float attributes `a` and `b`, as on a
+loaded model or MatchParams(a, b).
 Frames with no person (a False entry in valid_a/valid_b, or a non-finite embedding row) are bridged: their
 pairs are left out of the atrous window average, and a pair whose whole window is missing gets the mean
 valid cost, so the path passes through such gaps at neutral cost and every A frame still has a sync entry.
@@ -36,19 +38,3 @@ __all__ = [
     "kendall_tau", "nearest_neighbour_map",
 ]
 
-
-# `import poseexplorer.align` rebinds the attribute `poseexplorer.align` from the px.align function to this
-# package. Making the package callable keeps `px.align(emb_a, emb_b, model)` working either way.
-def _make_callable() -> None:
-    import sys
-    import types
-
-    class _CallableAlignPackage(types.ModuleType):
-        def __call__(self, emb_a, emb_b, model, **options):
-            """px.align: see poseexplorer.align.api.align."""
-            return align(emb_a, emb_b, model, **options)
-
-    sys.modules[__name__].__class__ = _CallableAlignPackage
-
-
-_make_callable()

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.model_protocol import ProbabilityParams
 from ..core.poses import Embedding
-from .sequences import ProbabilityParams, align_sequences
+from .sequences import align_sequences
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
-
 import numpy as np
 
+from ..core.model_protocol import ProbabilityParams
 from ..core.poses import Embedding
 from .cost import ATROUS_KERNEL, ATROUS_RATE, HUB_NEIGHBOURS, WINDOW_SLOPES, paired_distance, sequence_cost
 from .dtw import dtw
-
-
-class ProbabilityParams(Protocol):
-    """Anything carrying the matching-probability scalars (a PoseModel, or MatchParams)."""
-
-    a: float
-    b: float
 
 
 @dataclass(frozen=True)

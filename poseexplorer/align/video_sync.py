@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.model_protocol import ProbabilityParams
 from ..core.poses import Embedding
 from ..jobs import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from .playback import FollowerTrack, native_sync_map, paired_frames, resample_indices
@@ -112,7 +113,7 @@ def resampled(seq: PoseSequence, fps_to: float) -> tuple[PoseSequence, np.ndarra
                         mirrored, seq.media_id), idx  # xy stays with the original frames
 
 
-def align_follower(reference: PoseSequence, follower: PoseSequence, model,
+def align_follower(reference: PoseSequence, follower: PoseSequence, model: ProbabilityParams,
                    max_drift_s: float | None = None, **options) -> FollowerSync:
     """Align one follower to the reference; `model` has the matching scale `a`, `b`.
 
@@ -135,7 +136,8 @@ def align_follower(reference: PoseSequence, follower: PoseSequence, model,
                         bool(al.mirrored), follower.media_id, follower.xy)
 
 
-def sync_to_reference(reference: PoseSequence, followers: list[PoseSequence], model, max_drift_s: float | None = None,
+def sync_to_reference(reference: PoseSequence, followers: list[PoseSequence], model: ProbabilityParams,
+                      max_drift_s: float | None = None,
                       progress: Progress = no_progress, cancel: CancelCheck = never_cancel) -> SyncResult:
     """Align every follower to the reference (a job step: reports progress, honours cancel)."""
     out = []

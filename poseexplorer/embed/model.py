@@ -1,4 +1,5 @@
-"""PoseModel: batched inference of a trained Pr-VIPE (or L2-VIPE / 3D-lifting) network.
+"""TorchPoseModel: batched inference of a trained Pr-VIPE (or L2-VIPE / 3D-lifting) network; it implements
+the PoseModel protocol (poseexplorer.core.model_protocol) that every `model` argument is typed with.
 
     model = load_model()                        # assets/prvipe.safetensors, or $POSEEXPLORER_MODEL
     emb = model.embed(xy, scores)               # xy (N, 13, 2) image coords, COCO-13 -> Embedding
@@ -24,11 +25,12 @@ DEFAULT_THRESHOLD = 0.3
 #: stddev reported by point models (l2vipe, lift3d): tiny, so sampling reduces to the mean.
 POINT_STDDEV = 1e-6
 
-__all__ = ["PoseModel", "load_model", "default_model_path", "bundled_asset_path", "LIFTER_NAME", "ModelFileError"]
+__all__ = ["TorchPoseModel", "load_model", "default_model_path", "bundled_asset_path", "LIFTER_NAME", "ModelFileError"]
 
 
-class PoseModel:
-    """A loaded model. Attributes: a, b (floats), embed_dim, sha256, name, card (dict), kind, threshold."""
+class TorchPoseModel:
+    """A loaded model (a PoseModel). Attributes: a, b (floats), embed_dim, sha256, name, card (dict), kind,
+    threshold."""
 
     def __init__(self, net: PrVipeNet, a: float, b: float, card: dict, sha256: str, name: str) -> None:
         self.spec = net.spec
@@ -49,7 +51,7 @@ class PoseModel:
         return self.calibration.apply(p)
 
     def __repr__(self) -> str:
-        return f"PoseModel(name={self.name!r}, kind={self.kind!r}, dim={self.embed_dim}, sha256={self.sha256[:12]})"
+        return f"TorchPoseModel(name={self.name!r}, kind={self.kind!r}, dim={self.embed_dim}, sha256={self.sha256[:12]})"
 
     def inputs(self, xy: np.ndarray, scores: np.ndarray | None = None) -> np.ndarray:
         """The network's (N, 26|39) input rows for image keypoints (see embed/inputs.py)."""
@@ -97,11 +99,11 @@ class PoseModel:
         return probability_from_samples(za, zb, self.a, self.b)
 
 
-def load_model(path: str | os.PathLike | None = None) -> PoseModel:
+def load_model(path: str | os.PathLike | None = None) -> TorchPoseModel:
     """Load a model file (the bundled model when `path` is None). Raises ModelFileError naming the file."""
     file = Path(path) if path is not None else default_model_path()
     net, scale, card, digest = load_network(file)
     name = card.get("name") or file.name.removesuffix(".safetensors")
-    model = PoseModel(net, float(scale.a.detach()), float(scale.b.detach()), card, digest, name)
+    model = TorchPoseModel(net, float(scale.a.detach()), float(scale.b.detach()), card, digest, name)
     model.calibration = calibration_for(file, digest)  # a sidecar of another model is ignored with a warning
     return model

@@ -107,9 +107,10 @@ def index_video(library_path: str, path: str, model: PoseEmbedder, progress: Pro
     return int(file.media_id)
 
 
-def make_sync_job(sources: list[Source], model: PoseModel | Callable[[], PoseModel], library_path: str,
+def make_sync_job(sources: list[Source], model: ProbabilityParams | Callable[[], PoseModel], library_path: str,
                   max_drift_s: float | None = None, mirror: bool = True) -> Job:
-    """A job that syncs sources[1:] to sources[0]. `model` is a model or a zero-argument loader of one.
+    """A job that syncs sources[1:] to sources[0]. `model` is a PoseModel or a zero-argument loader of one
+    (called in the job); sequences given as PoseSequence need only its a and b (MatchParams).
 
     mirror: also try each follower's left/right-flipped poses and keep the better match.
     max_drift_s: limit the alignment to this many seconds off the straight start-to-end line (None: free).

@@ -139,7 +139,7 @@ def test_alignment_validates_and_inverts():
         align_sequences(Embedding(np.zeros((0, 4)), np.ones((0, 4))), embed(motion(np.arange(5), dim=4), 1), MODEL)
 
 
-def test_px_align_is_callable_before_and_after_importing_the_package():
+def test_px_align_is_a_plain_function_before_and_after_importing_the_package():
     import subprocess
     import sys
 
@@ -148,7 +148,9 @@ def test_px_align_is_callable_before_and_after_importing_the_package():
             "e = Embedding(np.random.default_rng(0).normal(size=(30, 4)).astype('f4'), np.ones((30, 4), 'f4'))\n"
             "m = type('M', (), {'a': 1.0, 'b': 0.0})()\n"
             "p1 = px.align(e, e, m)\n"
-            "import poseexplorer.align\n"
+            "import inspect, poseexplorer.align\n"
+            "from poseexplorer.align import align_sequences\n"
+            "assert inspect.isfunction(px.align), px.align\n"
             "p2 = px.align(e, e, m)\n"
             "assert (p1 == p2).all() and (p1[:, 0] == p1[:, 1]).all(), p1\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

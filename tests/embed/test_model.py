@@ -10,7 +10,7 @@ import torch
 
 from poseexplorer.core.poses import Embedding
 from poseexplorer.core.probability import matching_probability
-from poseexplorer.embed.model import ModelFileError, PoseModel, load_model
+from poseexplorer.embed.model import ModelFileError, TorchPoseModel, load_model
 from poseexplorer.embed.modelfile import card_path_for, save_model
 from poseexplorer.embed.network import MatchingScale, NetworkSpec, PrVipeNet, fold_batchnorm
 from tests.embed.test_inputs import random_xy
@@ -164,7 +164,7 @@ def test_bundled_model_loads_with_its_card():
     import poseexplorer as px
 
     model = px.load_model()
-    assert isinstance(model, PoseModel) and model.kind == "prvipe" and model.embed_dim == 16
+    assert isinstance(model, TorchPoseModel) and model.kind == "prvipe" and model.embed_dim == 16
     card = json.loads((REPO / "assets" / "prvipe.card.json").read_text())
     assert card["sha256"] == model.sha256
     assert card["training"]["steps"] > 0 and card["validation"]["figures"]["val_hit1"] > 0
