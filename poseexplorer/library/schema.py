@@ -90,9 +90,8 @@ CREATE TABLE media_files(
 ) WITHOUT ROWID;
 """
 
-
-_V3_DETECTIONS = """
-CREATE TABLE detections_v3(
+_V4_PEOPLE = """
+CREATE TABLE detections_v4(
     id INTEGER PRIMARY KEY,
     media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
     frame_index INTEGER NOT NULL,
@@ -104,19 +103,19 @@ CREATE TABLE detections_v3(
     world BLOB,       -- 33 x 3 float32 metres, NULL when unknown
     UNIQUE(media_id, frame_index, person)
 );
-INSERT INTO detections_v3(id, media_id, frame_index, person, track, xy, scores, landmarks, world)
+INSERT INTO detections_v4(id, media_id, frame_index, person, track, xy, scores, landmarks, world)
     SELECT id, media_id, frame_index, 0, NULL, xy, scores, landmarks, world FROM detections;
 DROP TABLE detections;
-ALTER TABLE detections_v3 RENAME TO detections;
+ALTER TABLE detections_v4 RENAME TO detections;
 CREATE INDEX detections_track ON detections(media_id, track)
 """
 
 
 def _several_people(conn: sqlite3.Connection) -> None:
-    """Version 3: several people per frame (person, track). The table is rebuilt keeping every id, so
+    """Version 4: several people per frame (person, track). The table is rebuilt keeping every id, so
     embeddings still point at their poses (migrate() turns foreign keys off around it, as SQLite's
     table-rebuild recipe asks: with them on, dropping the old table would cascade to the embeddings)."""
-    _script(_V3_DETECTIONS)(conn)
+    _script(_V4_PEOPLE)(conn)
     bad = conn.execute("PRAGMA foreign_key_check").fetchall()
     if bad:
         raise LibraryError(f"schema upgrade to several people per frame found dangling rows: {bad[:3]}")
@@ -131,7 +130,8 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 
 
 #: MIGRATIONS[v - 1] upgrades schema version v - 1 to v.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2), _script(_V3)]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2), _script(_V3),
+                                                            _several_people]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -188,7 +188,7 @@ class Library:
     # ---- detections ----------------------------------------------------------------------------
     def done_frames(self, media_id: int) -> np.ndarray:
         """(K,) int64 sorted frame indices already processed for this media."""
-        rows = self._query("SELECT frame_index FROM detections WHERE media_id = ? ORDER BY frame_index",
+        rows = self._query("SELECT DISTINCT frame_index FROM detections WHERE media_id = ? ORDER BY frame_index",
                            (media_id,))
         return np.array([r[0] for r in rows], dtype=np.int64)
 
@@ -204,9 +204,10 @@ class Library:
             return c.total_changes - before
 
     def frames(self, media_id: int) -> FrameTable:
-        """Every processed frame of one media (see FrameTable)."""
+        """Every processed frame of one media, its first person only (see FrameTable; library.people
+        reads every person)."""
         rows = self._query("SELECT frame_index, id, xy, scores, landmarks, world FROM detections "
-                           "WHERE media_id = ? ORDER BY frame_index", (media_id,))
+                           "WHERE media_id = ? AND person = 0 ORDER BY frame_index", (media_id,))
         return blobs.frame_table(rows)
 
     def poses(self, media_ids: Sequence[int] | None = None) -> PoseTable:
