@@ -33,7 +33,7 @@ class SegmentResult:
     media_id: int
     start: int
     stop: int | None
-    rows: list[tuple[int, Detection | None]] = field(default_factory=list)
+    rows: list[tuple[int, Detection | None | list[Detection]]] = field(default_factory=list)   # list: people
     end: int | None = None        # a video ended before stop: its number of decodable frames
     errors: list[str] = field(default_factory=list)   # per-frame problems (unreadable images)
     fatal: str | None = None      # the whole segment failed (e.g. the file cannot be opened)
@@ -42,7 +42,10 @@ class SegmentResult:
 def init_worker(detector_factory: Callable[[str, bool], Detector] | None = None, single_thread: bool = False) -> None:
     """Process initializer: ignore Ctrl-C (the parent stops us), remember the detector factory, and with
     several workers keep OpenCV to one thread each (the processes are the parallelism)."""
+    from .orphans import die_with_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()   # an orphaned worker (the app was killed) exits instead of living on
     _state.clear()
     _state["factory"] = detector_factory or make_detector
     if single_thread:
@@ -82,6 +85,12 @@ def _video_reader(path: str):
     return reader
 
 
+def detect_in(det: Detector, rgb):
+    """Every person (a list) with a multi-person detector, else Detection | None."""
+    people = getattr(det, "detect_people", None)
+    return people(rgb) if callable(people) else det.detect(rgb)
+
+
 def run_segment(seg: Segment) -> SegmentResult:
     """Decode and detect one segment; never raises for bad media (the result says what went wrong)."""
     from ..io.errors import MediaError
@@ -108,7 +117,7 @@ def _video_segment(seg: Segment, det: Detector, out: SegmentResult) -> None:
     reader = _video_reader(seg.path)
     last = seg.start - 1
     for i, frame in reader.iter_frames(seg.start, seg.stop):
-        out.rows.append((i, det.detect(frame)))
+        out.rows.append((i, detect_in(det, frame)))
         last = i
     if seg.stop is None or last < seg.stop - 1:
         out.end = last + 1
@@ -125,4 +134,4 @@ def _image_segment(seg: Segment, det: Detector, out: SegmentResult) -> None:
             out.errors.append(str(exc))
             out.rows.append((i, None))
             continue
-        out.rows.append((i, det.detect(rgb)))   # still mode: every image is detected afresh
+        out.rows.append((i, detect_in(det, rgb)))   # still mode: every image is detected afresh

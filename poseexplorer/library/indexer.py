@@ -31,6 +31,8 @@ from ..jobs import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from ..io.errors import MediaError
 from . import detect_worker
 from .detect_worker import Segment, SegmentResult
+from ..detect.base import PEOPLE_PREFIX
+from .people import add_people, update_tracks
 from .planning import (MediaJob, absolute, check_input, expand_inputs, expected_frames, find_or_add, segments_for,
                        skipped)
 from .schema import LibraryError
@@ -50,12 +52,21 @@ class IndexCancelled(Cancelled):
 
 def index_paths(library_path: str | os.PathLike, paths: Sequence[str | os.PathLike], model=None, workers: int = 1,
                 progress: Progress = no_progress, cancel: CancelCheck = never_cancel, *,
-                detector: str = "mediapipe",
+                detector: str = "mediapipe", max_people: int = 1,
                 detector_factory: Callable | None = None) -> IndexReport:
     """Index videos, image files/folders and keypoint files into the library at library_path.
 
+    max_people > 1 detects several people per frame (detect.detector_name) and assigns person tracks
+    to each video once all its frames are in (library.people.update_tracks).
+
     model: None (detect only) or an object with .embed(xy, scores) -> Embedding, .sha256, .name.
     detector_factory(name, video) -> Detector replaces make_detector (must be picklable; for tests)."""
+    if max_people > 1:
+        from ..detect.base import detector_name
+        from ..detect.landmarker_bundle import landmarker_bundle
+
+        detector = detector_name(max_people)
+        landmarker_bundle()   # built here once (BundleError now, not once per worker)
     progress(0, 0, f"scanning {len(paths)} input(s)")
     if workers > 0 and paths:
         start_fork_server()
@@ -247,7 +258,9 @@ class _Run:
     def _take(self, res: SegmentResult) -> None:
         """Commit one segment's detections and update the media's bookkeeping."""
         job = self.jobs[res.media_id]
-        if res.rows:
+        if res.rows and any(isinstance(found, list) for _, found in res.rows):
+            add_people(self.lib, res.media_id, res.rows)
+        elif res.rows:
             self.lib.add_detections(res.media_id, res.rows)
         job.processed += len(res.rows)
         job.errors.extend(res.errors)
@@ -265,6 +278,8 @@ class _Run:
         from .finishing import finish_media
 
         job.media = finish_media(self.lib, job)
+        if job.media.kind == "video" and self.detector.startswith(PEOPLE_PREFIX):
+            update_tracks(self.lib, job.media.id)
         self._embed()
         self.reports[job.report_index] = _job_report(self.lib, job, self.raw[job.report_index])
 
@@ -306,7 +321,8 @@ def _context():
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
         # imported once in the fork server instead of in every worker (mediapipe takes seconds to import)
-        ctx.set_forkserver_preload(["poseexplorer.library.detect_worker", "poseexplorer.io.video", "mediapipe"])
+        ctx.set_forkserver_preload(["poseexplorer.library.forkserver_guard", "poseexplorer.library.detect_worker",
+                                    "poseexplorer.io.video", "mediapipe"])
     return ctx
 
 

@@ -20,3 +20,17 @@ class FailingTailDetector(BarcodeDetector):
 
 def failing_tail_factory(name: str, video: bool) -> FailingTailDetector:
     return FailingTailDetector(video)
+
+
+class SlowDetector(BarcodeDetector):
+    """Takes 50 ms per frame, so an index run is still busy when the test kills it."""
+
+    def detect(self, rgb: np.ndarray):
+        import time
+
+        time.sleep(0.05)
+        return super().detect(rgb)
+
+
+def slow_factory(name: str, video: bool) -> SlowDetector:
+    return SlowDetector(video)
