@@ -16,8 +16,9 @@ import numpy as np
 
 from poseexplorer.core.camera import project_normalised_3d, view_rotation
 from poseexplorer.core.normalize import normalize_2d, normalize_3d, torso_scale_2d
-from poseexplorer.core.npmpjpe import MATCH_THRESHOLD, np_mpjpe_matrix, procrustes_mpjpe
-from poseexplorer.core.probability import noise_table
+from poseexplorer.core.npmpjpe import MATCH_THRESHOLD, distinct_poses, np_mpjpe_matrix
+from poseexplorer.core.probability import candidate_probability, noise_table, sample_arrays
+from poseexplorer.search.metrics import euclidean_matrix, hit_at_k, top_k
 
 from .augment import jitter_keypoints, visibility_mask
 
@@ -33,13 +34,7 @@ def select_frames(xyz: np.ndarray, size: int, duplicate: float = 0.02) -> np.nda
     `duplicate` to a frame already kept), then at most `size`. xyz: (N, 17, 3) -> indices (M,)."""
     n = len(xyz)
     idx = np.unique(np.linspace(0, n - 1, min(n, int(1.5 * size))).round().astype(np.int64))
-    norm = normalize_3d(xyz[idx])
-    kept: list[int] = []
-    for i in range(len(idx)):
-        if kept and procrustes_mpjpe(norm[kept], norm[i][None]).min() < duplicate:
-            continue
-        kept.append(i)
-    keep = idx[kept]
+    keep = idx[distinct_poses(np.asarray(xyz)[idx], duplicate)]
     if len(keep) > size:
         keep = keep[np.linspace(0, len(keep) - 1, size).round().astype(np.int64)]
     return keep
@@ -85,45 +80,19 @@ def build_set(xyz: np.ndarray, size: int = 1000, seed: int = 0,
 
 def hits_from_ranking(top: np.ndarray, match: np.ndarray, ks=KS) -> dict[int, float]:
     """top: (N, kmax) retrieved indices per query, best first -> {k: fraction of queries with a hit}."""
-    hit = np.take_along_axis(match, top, axis=1)
-    return {k: float(hit[:, :k].any(1).mean()) for k in ks}
-
-
-def _top(score: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k highest scores per row, best first. score (N, M) -> (N, k)."""
-    k = min(k, score.shape[1])
-    part = np.argpartition(-score, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(score, part, 1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, 1)
-
-
-def _mean_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    d2 = (a**2).sum(1)[:, None] + (b**2).sum(1)[None] - 2.0 * a @ b.T
-    return np.sqrt(np.maximum(d2, 0.0))
+    return {k: float(v.mean()) for k, v in hit_at_k(top, match, ks).items()}
 
 
 def probability_top(mean_q, std_q, mean_i, std_i, a: float, b: float, kmax: int = 20,
                     shortlist: int = 100, samples: int = 20, seed: int = 0) -> np.ndarray:
     """Top kmax by sampled matching probability among the `shortlist` nearest means. -> (N, kmax).
 
-    Same draws as poseexplorer.core.probability (one noise table per side), computed with torch."""
-    import torch
-
-    near = _top(-_mean_distance(mean_q, mean_i), shortlist)                 # (N, S)
+    Same draws and the same implementation as poseexplorer.core.probability (one noise table per side)."""
+    near = top_k(-euclidean_matrix(mean_q, mean_i), shortlist)  # (N, S)
     eps = noise_table(samples, mean_q.shape[1], seed)
-    zq = torch.from_numpy((mean_q[:, None] + std_q[:, None] * eps[0]).astype(np.float32))   # (N, K, D)
-    zi = torch.from_numpy((mean_i[:, None] + std_i[:, None] * eps[1]).astype(np.float32))
-    n, s, k = len(near), near.shape[1], samples
-    prob = np.empty(near.shape)
-    for start in range(0, n, 64):
-        rows = torch.from_numpy(near[start:start + 64])
-        cand = zi[rows].reshape(len(rows), s * k, -1)                       # (c, S*K, D)
-        q = zq[start:start + 64]
-        d2 = torch.baddbmm((cand * cand).sum(-1)[:, None, :], q, cand.transpose(1, 2), alpha=-2.0)
-        d = d2.add_((q * q).sum(-1)[:, :, None]).clamp_(min=0.0).sqrt_()   # (c, K, S*K)
-        p = torch.sigmoid(d.mul_(-a).add_(b)).reshape(len(rows), k, s, k).mean((1, 3))
-        prob[start:start + 64] = (0.9 * p + 0.05).double().numpy()
-    return np.take_along_axis(near, _top(prob, kmax), 1)
+    prob = candidate_probability(sample_arrays(mean_q, std_q, eps[0]), sample_arrays(mean_i, std_i, eps[1]),
+                                 near, a, b)
+    return np.take_along_axis(near, top_k(prob, kmax), 1)
 
 
 Embedder = Callable[[np.ndarray, np.ndarray | None], tuple[np.ndarray, np.ndarray | None]]
@@ -140,7 +109,7 @@ def cross_view_hits(embed: Embedder, vset: CrossViewSet, noisy: bool = False, a:
     for qa, qb in pairs:
         (mq, sq), (mi, si) = embs[qa], embs[qb]
         if sq is None:
-            top = _top(-_mean_distance(mq, mi), max(ks))
+            top = top_k(-euclidean_matrix(mq, mi), max(ks))
         else:
             top = probability_top(mq, sq, mi, si, a, b, kmax=max(ks))
         for k, v in hits_from_ranking(top, vset.match, ks).items():

@@ -83,3 +83,15 @@ def np_mpjpe_matrix(a: np.ndarray, b: np.ndarray, chunk: int = 4096) -> np.ndarr
         block = na[start:start + rows, None]
         out[start:start + rows] = procrustes_mpjpe(block, nb[None])
     return out
+
+
+def distinct_poses(xyz: np.ndarray, threshold: float) -> np.ndarray:
+    """Greedy near-duplicate removal: keep a pose unless its NP-MPJPE to a pose already kept is below
+    `threshold`. xyz: (N, 17, 3) -> kept indices (M,) int64, in their original order."""
+    norm = normalize_3d(xyz)
+    kept: list[int] = []
+    for i in range(len(norm)):
+        if kept and float(procrustes_mpjpe(norm[kept], norm[i][None]).min()) < threshold:
+            continue
+        kept.append(i)
+    return np.asarray(kept, dtype=np.int64)

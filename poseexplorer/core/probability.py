@@ -149,6 +149,16 @@ def reference_probability_from_samples(za: np.ndarray, zb: np.ndarray, a: float,
     return out
 
 
+def candidate_probability(za: np.ndarray, zb: np.ndarray, candidates: np.ndarray, a: float, b: float) -> np.ndarray:
+    """P of each za pose with its own candidate zb poses. za: (N, K, D), zb: (Nb, K2, D), candidates: (N, M)
+    indices into zb -> (N, M) float64 (a shortlist, as the trainer's validation ranks)."""
+    candidates = np.asarray(candidates)
+    out = np.empty(candidates.shape, np.float64)
+    for i in range(len(candidates)):
+        out[i] = probability_from_samples(za[i:i + 1], zb[candidates[i]], a, b, threads=False)[0]
+    return out
+
+
 def matching_probability(emb_a: Embedding, emb_b: Embedding, a: float, b: float,
                          k: int = DEFAULT_SAMPLES, seed: int = 0) -> np.ndarray:
     """Sampled matching probability between every pose of emb_a and every pose of emb_b -> (Na, Nb)."""

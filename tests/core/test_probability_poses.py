@@ -3,7 +3,7 @@ import pytest
 
 from poseexplorer.core.poses import Embedding, Pose2D, Pose3D
 from poseexplorer.core.probability import (
-    matching_probability, noise_table, probability_from_distance, probability_from_samples, sample,
+    candidate_probability, matching_probability, noise_table, probability_from_distance, probability_from_samples, sample,
     reference_probability_from_samples,
 )
 
@@ -74,3 +74,13 @@ def test_dataclasses_validate_shapes():
         Embedding(np.zeros((1, 4)), np.zeros((1, 4)))
     emb = Embedding(np.zeros((3, 4)), np.ones((3, 4)))
     assert len(emb[1]) == 1 and emb[1].dim == 4 and len(Embedding.concat([emb, emb])) == 6
+
+
+def test_candidate_probability_picks_entries_of_the_full_matrix():
+    rng = np.random.default_rng(9)
+    za = rng.normal(size=(6, 20, 8)).astype(np.float32)
+    zb = rng.normal(size=(15, 20, 8)).astype(np.float32)
+    cand = np.stack([rng.permutation(15)[:4] for _ in range(6)])
+    full = probability_from_samples(za, zb, 1.2, 0.5)
+    np.testing.assert_allclose(candidate_probability(za, zb, cand, 1.2, 0.5), np.take_along_axis(full, cand, 1),
+                               atol=1e-6)

@@ -7,8 +7,7 @@ import numpy as np
 
 from . import report
 from .footage_3d import STRESSES, evaluate_ranker, keypoints_ranker, match_matrix_3d, model_ranker, world_ranker
-from .footage_section import FOOTAGE
-from .real_footage import load_or_detect
+from .footage_section import FOOTAGE, footage_detections
 from .triangulation import read_qualisys, triangulate
 
 STRESS_TEXT = {"clean": "as detected", "upper_body": "lower body hidden", "rot90": "rotated 90 deg",
@@ -29,13 +28,8 @@ def _cell(res) -> str:
 
 
 def footage3d_markdown(cfg, main_model, main_path: Path, extra: dict[Path, object], progress, cancel) -> str:
-    folder = cfg.data.joinpath(*FOOTAGE)
-    videos = sorted(folder.glob("cam*.mp4"))
-    if not videos:
-        raise RuntimeError(f"no cam*.mp4 videos in {folder}")
-    limit = cfg.footage_frames if cfg.footage_frames is not None else (30 if cfg.quick else None)
-    det = load_or_detect(videos, cfg.cache / f"pose2sim_mediapipe_{limit or 'all'}.npz", limit, progress, cancel)
-    cams = read_qualisys(folder / "Calib.qca.txt")
+    videos, _, det = footage_detections(cfg, progress, cancel)
+    cams = read_qualisys(cfg.data.joinpath(*FOOTAGE) / "Calib.qca.txt")
     by_name = {c.name: c for c in cams}
     tri = triangulate([by_name[n] for n in det.names], det.xy, det.scores)
     match3d = match_matrix_3d(tri.xyz)

@@ -16,6 +16,7 @@ import numpy as np
 
 from poseexplorer.core.npmpjpe import MATCH_THRESHOLD, np_mpjpe, procrustes_mpjpe
 from poseexplorer.core.skeleton import COCO13_MIRROR
+from poseexplorer.search.metrics import top_k
 
 from .real_footage import ViewDetections
 
@@ -148,7 +149,7 @@ def evaluate_ranker(rank: Ranker, det: ViewDetections, match3d: np.ndarray, comp
                 continue
             sim = rank(Query(qa.xy[fq], qa.scores[fq], qa.world[fq]),
                        Query(views[b].xy[fi], views[b].scores[fi], views[b].world[fi]))
-            top = fi[np.argsort(-sim, axis=1, kind="stable")[:, :max(ks)]]  # (Q, kmax) frame numbers
+            top = fi[top_k(sim, max(ks))]  # (Q, kmax) frame numbers
             judged = complete[fq]
             in3d = match3d[fq[:, None], top][judged]
             near = np.abs(top - fq[:, None]) <= tolerance

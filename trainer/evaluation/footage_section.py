@@ -10,7 +10,7 @@ from poseexplorer.core.normalize import normalize_2d
 
 from . import plots, report
 from .alignment_distance import procrustes_2d_matrix
-from .real_footage import instant_retrieval, load_or_detect, sync_errors
+from .real_footage import ViewDetections, instant_retrieval, load_or_detect, sync_errors
 from .retrieval import KeypointScorer, ProbabilisticScorer
 
 FOOTAGE = ("media", "pose2sim_4views")
@@ -29,14 +29,20 @@ def _fill(xy: np.ndarray) -> np.ndarray:
     return xy[near]
 
 
-def footage_markdown(state, model, progress, cancel) -> str:
-    cfg = state.config
+def footage_detections(cfg, progress, cancel) -> tuple[list, int | None, ViewDetections]:
+    """The pose2sim videos, the frame limit of this run and their (cached) MediaPipe detections."""
     folder = cfg.data.joinpath(*FOOTAGE)
     videos = sorted(folder.glob("cam*.mp4"))
     if not videos:
         raise RuntimeError(f"no cam*.mp4 videos in {folder}")
     limit = cfg.footage_frames if cfg.footage_frames is not None else (30 if cfg.quick else None)
     det = load_or_detect(videos, cfg.cache / f"pose2sim_mediapipe_{limit or 'all'}.npz", limit, progress, cancel)
+    return videos, limit, det
+
+
+def footage_markdown(state, model, progress, cancel) -> str:
+    cfg = state.config
+    videos, limit, det = footage_detections(cfg, progress, cancel)
     present = det.present
     rows = [ProbabilisticScorer(model, name="Pr-VIPE"), KeypointScorer()]
     results = {s.name: instant_retrieval(s, det) for s in rows}

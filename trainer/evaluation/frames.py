@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from poseexplorer.core.normalize import normalize_3d
-from poseexplorer.core.npmpjpe import procrustes_mpjpe
+from poseexplorer.core.npmpjpe import distinct_poses
 
 #: The paper's spacing: every 10th frame at 50 fps.
 STRIDE_SECONDS = 10 / 50.0
@@ -31,19 +30,9 @@ def stride_indices(clip_ids: np.ndarray, frame: np.ndarray, fps: float,
 
 
 def drop_near_duplicates(xyz: np.ndarray, threshold: float = DUPLICATE_THRESHOLD) -> np.ndarray:
-    """Greedy: keep a pose unless its NP-MPJPE to a pose already kept is below `threshold`.
-
-    xyz: (N, 17, 3). Returns the kept indices (M,) in their original order.
-    """
-    norm = normalize_3d(xyz)
-    kept: list[int] = []
-    for i in range(len(norm)):
-        if kept:
-            d = procrustes_mpjpe(norm[kept], norm[i][None])
-            if float(d.min()) < threshold:
-                continue
-        kept.append(i)
-    return np.asarray(kept, dtype=np.int64)
+    """Greedy: keep a pose unless its NP-MPJPE to a pose already kept is below `threshold` (core's
+    distinct_poses). xyz: (N, 17, 3). Returns the kept indices (M,) in their original order."""
+    return distinct_poses(np.asarray(xyz), threshold)
 
 
 def evaluation_frames(xyz: np.ndarray, clip_ids: np.ndarray, frame: np.ndarray, fps: float,

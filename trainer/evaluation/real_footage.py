@@ -18,6 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from poseexplorer.jobs import Cancelled, CancelCheck, Progress, never_cancel, no_progress
+from poseexplorer.search.metrics import top_k
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def instant_retrieval(scorer: Any, det: ViewDetections, ks: tuple[int, ...] = (1
             if a == b or not len(frames[a]) or not len(frames[b]):
                 continue
             sim = scorer.similarity(reps[a], reps[b])
-            order = np.argsort(-sim, axis=1, kind="stable")[:, :max(ks)]
+            order = top_k(sim, max(ks))
             close = np.abs(frames[b][order] - frames[a][:, None]) <= tolerance
             pair_hits[(det.names[a], det.names[b])] = {k: float(close[:, :k].any(1).mean()) for k in ks}
             for k in ks:

@@ -19,7 +19,8 @@ import numpy as np
 from poseexplorer.core.normalize import normalize_2d, normalize_3d
 from poseexplorer.core.npmpjpe import MATCH_THRESHOLD
 from poseexplorer.core.poses import Embedding
-from poseexplorer.core.probability import noise_table, probability_from_distance, sample
+from poseexplorer.core.probability import candidate_probability, noise_table, sample
+from poseexplorer.search.metrics import euclidean_matrix, hit_at_k, top_k
 
 from .alignment_distance import procrustes_2d_matrix, procrustes_3d_matrix
 
@@ -72,33 +73,18 @@ class PointScorer:
         return self.model.embed(xy, scores)
 
     def similarity(self, query: Embedding, index: Embedding) -> np.ndarray:
-        return -_euclidean(np.asarray(query.mean), np.asarray(index.mean))
-
-
-def _euclidean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    d2 = (a**2).sum(1)[:, None] + (b**2).sum(1)[None] - 2.0 * a.astype(np.float64) @ b.T.astype(np.float64)
-    return np.sqrt(np.maximum(d2, 0.0))
+        return -euclidean_matrix(query.mean, index.mean)
 
 
 def shortlist_probability(query: Embedding, index: Embedding, candidates: np.ndarray, a: float, b: float,
                           k: int = 20, seed: int = 0, chunk: int = 64) -> np.ndarray:
     """Sampled matching probability of query[n] with index[candidates[n, m]] -> (N, M) float64.
 
-    Equals poseexplorer.core.probability.matching_probability at those entries (same noise tables),
-    up to float32 rounding: squared distances come from batched matrix products.
+    Equals poseexplorer.core.probability.matching_probability at those entries (same noise tables and
+    the same implementation).
     """
     eps = noise_table(k, query.dim, seed)
-    za, zb = sample(query, eps[0]), sample(index, eps[1])  # (N, K, D), (Nb, K, D) float32
-    sq_a, sq_b = (za**2).sum(-1), (zb**2).sum(-1)  # (N, K), (Nb, K)
-    out = np.empty(candidates.shape, dtype=np.float64)
-    for s in range(0, len(za), chunk):
-        cand = candidates[s:s + chunk]  # (n, M)
-        zc = zb[cand]  # (n, M, K, D)
-        dot = np.einsum("nkd,nmld->nmkl", za[s:s + chunk], zc, optimize=True)
-        d2 = sq_a[s:s + chunk, None, :, None] + sq_b[cand][:, :, None, :] - 2.0 * dot
-        d = np.sqrt(np.maximum(d2, 0.0))
-        out[s:s + chunk] = probability_from_distance(d, a, b).mean(axis=(2, 3))
-    return out
+    return candidate_probability(sample(query, eps[0]), sample(index, eps[1]), candidates, a, b)
 
 
 @dataclass
@@ -126,7 +112,7 @@ class ProbabilisticScorer:
             from poseexplorer.align.cost import quadrature_probability
 
             return quadrature_probability(query, index, a, b).astype(np.float64)
-        dist = _euclidean(np.asarray(query.mean), np.asarray(index.mean))
+        dist = euclidean_matrix(query.mean, index.mean)
         m = min(self.shortlist, dist.shape[1])
         cand = np.argpartition(dist, m - 1, axis=1)[:, :m]
         prob = shortlist_probability(query, index, cand, a, b, k=self.samples)
@@ -189,10 +175,10 @@ def cross_view_retrieval(scorer: Scorer, xy: np.ndarray, scores: np.ndarray, mat
                 continue
             q = query_subset(len(matches), max_queries, qa, ib)
             sim = scorer.similarity(reps[qa][q], reps[ib])
-            order = np.argsort(-sim, axis=1, kind="stable")[:, :max(max(ks), keep_top)]
+            order = top_k(sim, max(max(ks), keep_top))
             found = np.take_along_axis(matches[q], order, axis=1)
-            for k in ks:
-                hits[k].append(found[:, :k].any(1))
+            for k, flags in hit_at_k(order, matches[q], ks).items():
+                hits[k].append(flags)
             pair[qa, ib] = found[:, 0].mean()
             top_s.append(np.take_along_axis(sim, order[:, :keep_top], axis=1))
             top_m.append(found[:, :keep_top])
