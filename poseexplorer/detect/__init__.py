@@ -23,7 +23,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .base import MAX_DETECT_SIDE, Detection, Detector, make_detector
+from .base import MAX_DETECT_SIDE, Detection, Detector, detector_name, make_detector
 
 _LAZY = {"MediaPipeDetector": ".mediapipe_pose", "MediaPipePeopleDetector": ".mediapipe_people"}
 
@@ -34,4 +34,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Detection", "Detector", "make_detector", "MAX_DETECT_SIDE", "MediaPipeDetector", "MediaPipePeopleDetector"]
+__all__ = ["Detection", "Detector", "detector_name", "make_detector", "MAX_DETECT_SIDE", "MediaPipeDetector", "MediaPipePeopleDetector"]

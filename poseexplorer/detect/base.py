@@ -80,11 +80,24 @@ class Detector(Protocol):
         """Release resources."""
 
 
+PEOPLE_PREFIX = "mediapipe-people-"
+
+
+def detector_name(max_people: int = 1) -> str:
+    """The recipe name make_detector understands: "mediapipe" (one person), else "mediapipe-people-N"."""
+    if max_people < 1:
+        raise ValueError(f"max_people must be >= 1, got {max_people}")
+    return "mediapipe" if max_people == 1 else f"{PEOPLE_PREFIX}{max_people}"
+
+
 def make_detector(name: str = "mediapipe", video: bool = True, max_people: int = 1) -> Detector:
     """A detector by name; `video` selects tracking mode (True) or still-image mode (False).
 
     max_people 1 is the legacy single-person MediaPipe Pose; more is the multi-person PoseLandmarker
-    (its detectors also have detect_people(rgb) -> list[Detection])."""
+    (its detectors also have detect_people(rgb) -> list[Detection]); the name "mediapipe-people-N" is
+    the same as max_people=N."""
+    if name.startswith(PEOPLE_PREFIX):
+        name, max_people = "mediapipe", int(name[len(PEOPLE_PREFIX):])
     if name == "mediapipe" and max_people > 1:
         from .mediapipe_people import MediaPipePeopleDetector
 

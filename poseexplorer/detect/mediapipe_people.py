@@ -11,6 +11,8 @@ whole stored sequence (detect.tracking).
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..core.skeleton import MEDIAPIPE_TO_COCO13
@@ -33,6 +35,7 @@ class MediaPipePeopleDetector:
 
     def __init__(self, video: bool = True, max_people: int = 4, detection_confidence: float = DETECTION_CONFIDENCE,
                  presence_confidence: float = PRESENCE_CONFIDENCE, max_side: int = MAX_DETECT_SIDE) -> None:
+        os.environ.setdefault("GLOG_minloglevel", "2")   # one warning per person per frame otherwise
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 

@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="FILE", default=argparse.SUPPRESS,
                    help="embedding model weights (default: the bundled model, if installed)")
     p.add_argument("--no-embed", action="store_true", help="detect only; compute no embeddings")
+    p.add_argument("--max-people", type=_positive, default=1, metavar="N",
+                   help="people per frame (default 1: the single-person detector; more: the multi-person "
+                   "PoseLandmarker, with person tracks across each video's frames)")
     p.set_defaults(run=run_index)
 
     e = sub.add_parser("export", help="export keypoints, world landmarks and embeddings per media",
@@ -97,8 +100,16 @@ class _CtrlC:
             signal.signal(signal.SIGINT, self._old)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
 def run_index(args: argparse.Namespace) -> int:
     from ..jobs import TqdmProgress
+    from ..detect.landmarker_bundle import BundleError
     from .indexer import IndexCancelled, index_paths
     from .schema import LibraryError
 
@@ -108,13 +119,13 @@ def run_index(args: argparse.Namespace) -> int:
     try:
         with _CtrlC() as ctrl_c:
             report = index_paths(library, args.paths, model=model, workers=args.workers, progress=bar,
-                                 cancel=ctrl_c.event.is_set)
+                                 cancel=ctrl_c.event.is_set, max_people=args.max_people)
     except IndexCancelled as exc:
         bar.close()
         _print_report(exc.report, library)
         print("cancelled: finished work is saved; run the same command again to resume", file=sys.stderr)
         return EXIT_CANCELLED
-    except LibraryError as exc:
+    except (LibraryError, BundleError) as exc:
         bar.close()
         print(f"poseexplorer: {exc}", file=sys.stderr)
         return 2

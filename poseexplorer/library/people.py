@@ -9,6 +9,7 @@ single-person view); these functions give every person.
     table = people(lib, media_id)          # PersonTable: every person row with keypoints
     update_tracks(lib, media_id)           # assign identities over the stored frames (detect.tracking)
     frames = track_frames(lib, media_id, track)   # FrameTable of one person (pose_id -1 where absent)
+    rows, person, track = all_rows(lib, media_id)  # FrameTable with a row per person (exports)
     track_of(lib, pose_ids) -> (N,) int64
 """
 from __future__ import annotations
@@ -119,3 +120,12 @@ def track_frames(lib: Library, media_id: int, track: int) -> FrameTable:
         if r[6] or int(r[0]) not in by_frame:
             by_frame[int(r[0])] = r[:6] if r[6] else (r[0], r[1], None, None, None, None)
     return blobs.frame_table([by_frame[f] for f in sorted(by_frame)])
+
+
+def all_rows(lib: Library, media_id: int) -> tuple[FrameTable, np.ndarray, np.ndarray]:
+    """(FrameTable with one row per person and one per empty frame, ordered by (frame_index, person);
+    person (T,) int64; track (T,) int64, -1 when untracked)."""
+    rows = lib._query("SELECT frame_index, id, xy, scores, landmarks, world, person, COALESCE(track, -1) "
+                      "FROM detections WHERE media_id = ? ORDER BY frame_index, person", (media_id,))
+    ints = np.array([r[6:] for r in rows], np.int64).reshape(len(rows), 2)
+    return blobs.frame_table([r[:6] for r in rows]), ints[:, 0].copy(), ints[:, 1].copy()

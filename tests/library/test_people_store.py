@@ -99,3 +99,29 @@ def test_people_round_trip_tracks_and_one_person_view(tmp_path):
         assert one.has_pose.tolist() == [True, True, True, False, False, True]
         assert np.all(one.xy[one.has_pose][:, 0, 1] < 200)
         assert len(lib.poses()) == len(table) == 9
+
+
+def test_exports_carry_person_and_track(tmp_path):
+    import csv
+    import json
+
+    from poseexplorer.library.export import export_media
+
+    with Library.open(tmp_path / "lib.sqlite") as lib:
+        mid = lib.add_media("/v/d.mp4", "video", "h4", frames=3)
+        pp.add_people(lib, mid, [(0, [_det(1), _det(2, (300, 0))]), (1, []), (2, [_det(2, (305, 0))])])
+        pp.update_tracks(lib, mid)
+        media = lib.media_info(mid)
+        paths = {fmt: export_media(lib, media, tmp_path / "out", fmt) for fmt in ("csv", "json", "npz")}
+        truth = pp.people(lib, mid)
+    with open(paths["csv"], newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["frame"], r["person"]) for r in rows] == [("0", "0"), ("0", "1"), ("1", "0"), ("2", "0")]
+    assert rows[2]["pose_id"] == "-1" and rows[2]["nose_x"] == ""
+    by_pose = dict(zip(truth.pose_id.tolist(), truth.track.tolist()))
+    assert all(int(r["track"]) == by_pose.get(int(r["pose_id"]), -1) for r in rows)
+    assert int(rows[1]["track"]) == int(rows[3]["track"]) != int(rows[0]["track"])   # the same person
+    npz = np.load(paths["npz"])
+    assert npz["person"].tolist() == [0, 1, 0, 0] and npz["track"].tolist() == [int(r["track"]) for r in rows]
+    doc = json.loads(paths["json"].read_text())
+    assert [f["track"] for f in doc["frames"]] == [int(r["track"]) if r["track"] != "-1" else None for r in rows]
