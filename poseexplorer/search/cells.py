@@ -8,8 +8,12 @@ stddevs [smin_g, smax_g]. Two lower bounds on every sample distance d_kl between
 j follow (n = (mu_q - c) / |mu_q - c|, u_k the query's sample offsets, eps_l the index noise table):
 
     ball:        d_kl >= |mu_q - c| - reach_g - rho_q
-    projection:  d_kl >= |mu_q - c| + min_k u_k.n - R_g - max_l sum_d eps_ld n_d s_d,
-                 s_d = smax_gd where eps_ld n_d > 0 else smin_gd
+    projection:  d_kl >= |mu_q - c| + min_k u_k.n - h_g(n) - max_l sum_d eps_ld n_d s_d,
+                 s_d = smax_gd where eps_ld n_d > 0 else smin_gd,
+                 h_g(n) = min(R_g, sum_d max(n_d (mhi_gd - c_d), n_d (mlo_gd - c_d)))
+
+(h_g bounds (mu_j - c).n by the ball and by the box [mlo_g, mhi_g] of the group's means; the box is much
+tighter along the embedding's narrow dimensions)
 
 so a group whose bound exceeds the reach of ranking.py holds no candidate and is never read: the top k
 stays exactly that of exhaustive scoring. Adding poses widens the statistics; removing poses leaves them
@@ -37,14 +41,16 @@ def ids_fingerprint(pose_ids: np.ndarray, key: str) -> str:
     return h.hexdigest()
 
 
-def fine_centroids(mean: np.ndarray, cell_size: int, seed: int = 0) -> np.ndarray:
-    """Two-level k-means: about N / cell_size centroids (C, D) float32, trained on a sample."""
+def fine_centroids(mean: np.ndarray, cell_size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two-level k-means on a sample: (coarse (C0, D), fine (C, D) float32 with about N / cell_size rows,
+    fine_start (C0 + 1,): the fine centroids of coarse cell c are fine[fine_start[c]:fine_start[c + 1]])."""
     import faiss
 
     n, d = mean.shape
     rng = np.random.default_rng(seed)
-    sample = np.take(mean, np.sort(rng.choice(n, min(n, 200_000), replace=False)), axis=0).astype(np.float32)
     n_fine = max(1, n // cell_size)
+    sample = np.take(mean, np.sort(rng.choice(n, min(n, max(200_000, 8 * n_fine)), replace=False)),
+                     axis=0).astype(np.float32)
     n_coarse = int(np.clip(round(np.sqrt(n_fine)), 1, 1024))
     coarse = faiss.Kmeans(d, n_coarse, niter=10, seed=seed, min_points_per_centroid=1)
     coarse.train(sample)
@@ -60,36 +66,67 @@ def fine_centroids(mean: np.ndarray, cell_size: int, seed: int = 0) -> np.ndarra
         km = faiss.Kmeans(d, m, niter=8, seed=seed + c, min_points_per_centroid=1, max_points_per_centroid=64)
         km.train(np.ascontiguousarray(part))
         out.append(km.centroids)
-    return np.ascontiguousarray(np.concatenate(out), np.float32)
+    start = np.concatenate([[0], np.cumsum([len(o) for o in out])]).astype(np.int64)
+    return (coarse.centroids.astype(np.float32), np.ascontiguousarray(np.concatenate(out), np.float32), start)
+
+
+def assign_two_level(x: np.ndarray, coarse: np.ndarray, fine: np.ndarray, fine_start: np.ndarray,
+                     spill: int = 3) -> np.ndarray:
+    """The fine cell of each point (N,): nearest coarse centroid c, then the nearest fine centroid among
+    those of c and of its `spill` - 1 nearest coarse neighbours. Not always the globally nearest fine
+    centroid, which the bounds do not need (they use the assigned one) and which would cost N x C distance
+    computations at 10M poses."""
+    import faiss
+
+    flat = faiss.IndexFlatL2(coarse.shape[1])
+    flat.add(coarse)
+    _, top = flat.search(np.ascontiguousarray(x, np.float32), 1)
+    top = top[:, 0]
+    _, near = flat.search(coarse, min(spill, len(coarse)))
+    out = np.empty(len(x), np.int64)
+    order = np.argsort(top, kind="stable")
+    bounds = np.searchsorted(top[order], np.arange(len(coarse) + 1))
+    for c in range(len(coarse)):
+        rows = order[bounds[c]:bounds[c + 1]]
+        if len(rows):
+            ids = np.concatenate([np.arange(fine_start[n], fine_start[n + 1]) for n in near[c] if n >= 0])
+            f = fine[ids]
+            d2 = (f * f).sum(1)[None] - 2.0 * (x[rows] @ f.T)
+            out[rows] = ids[d2.argmin(1)]
+    return out
 
 
 class CellIndex:
     """The groups of the module docstring over N poses, plus the faiss IVF for first candidates.
 
-    centroids (C, D); band_edges (BANDS - 1,) rho thresholds; group (N,) int32 per index row
-    (cell * BANDS + band); R, reach (G,) float32; smin, smax (G, D) float32, G = C * BANDS.
+    centroids (C, D) fine cells, coarse (C0, D) and fine_start (C0 + 1,) (see fine_centroids);
+    band_edges (BANDS - 1,) rho thresholds; group (N,) int32 per index row (cell * BANDS + band);
+    R, reach (G,) float32; smin, smax, mlo, mhi (G, D) float32, G = C * BANDS.
     """
 
-    def __init__(self, ivf, centroids, band_edges, group, R, reach, smin, smax) -> None:
+    def __init__(self, ivf, centroids, coarse, fine_start, band_edges, group, R, reach, smin, smax, mlo,
+                 mhi) -> None:
         import faiss
 
         self._faiss, self._ivf = faiss, ivf
         self.centroids = np.asarray(centroids, np.float32)
+        self.coarse, self.fine_start = np.asarray(coarse, np.float32), np.asarray(fine_start, np.int64)
         self.band_edges = np.asarray(band_edges, np.float32)
         self.group = np.asarray(group, np.int32)
         self.R, self.reach = np.asarray(R, np.float32), np.asarray(reach, np.float32)
         self.smin, self.smax = np.asarray(smin, np.float32), np.asarray(smax, np.float32)
-        self.nprobe = 16
+        self.mlo, self.mhi = np.asarray(mlo, np.float32), np.asarray(mhi, np.float32)
+        self.nprobe = 32
         self._csr()
 
     @classmethod
     def build(cls, mean: np.ndarray, stddev: np.ndarray, rho: np.ndarray, pose_ids: np.ndarray,
-              cell_size: int = 64, seed: int = 0) -> "CellIndex":
+              cell_size: int = 32, seed: int = 0) -> "CellIndex":
         """Train the cells on the (N, D) means and add every pose (rows 0..N-1)."""
         import faiss
 
         d = mean.shape[1]
-        centroids = fine_centroids(mean, cell_size, seed)
+        coarse, centroids, fine_start = fine_centroids(mean, cell_size, seed)
         quantizer = faiss.IndexFlatL2(d)
         quantizer.add(centroids)
         ivf = faiss.IndexIVFScalarQuantizer(quantizer, d, len(centroids), faiss.ScalarQuantizer.QT_fp16,
@@ -97,8 +134,9 @@ class CellIndex:
         ivf.is_trained = True  # fp16 codes need no training; the quantizer holds our centroids
         edges = np.quantile(np.asarray(rho, np.float32), np.linspace(0, 1, BANDS + 1)[1:-1]).astype(np.float32)
         g = len(centroids) * BANDS
-        cells = cls(ivf, centroids, edges, np.zeros(0, np.int32), np.full(g, -np.inf), np.full(g, -np.inf),
-                    np.full((g, d), np.inf), np.full((g, d), -np.inf))
+        cells = cls(ivf, centroids, coarse, fine_start, edges, np.zeros(0, np.int32), np.full(g, -np.inf), np.full(g, -np.inf),
+                    np.full((g, d), np.inf), np.full((g, d), -np.inf), np.full((g, d), np.inf),
+                    np.full((g, d), -np.inf))
         cells.add(mean, stddev, rho, pose_ids)
         return cells
 
@@ -110,6 +148,7 @@ class CellIndex:
         return len(self.R)
 
     def _csr(self) -> None:
+        self._cell_of = np.arange(self.n_groups) // BANDS
         self.order = np.argsort(self.group, kind="stable").astype(np.int64)
         self.offsets = np.zeros(self.n_groups + 1, np.int64)
         np.cumsum(np.bincount(self.group, minlength=self.n_groups), out=self.offsets[1:])
@@ -123,8 +162,7 @@ class CellIndex:
             x = np.ascontiguousarray(mean[s:s + _CHUNK], np.float32)
             sd = np.asarray(stddev[s:s + _CHUNK], np.float32)
             r = np.asarray(rho[s:s + _CHUNK], np.float32)
-            _, cell = self._ivf.quantizer.search(x, 1)
-            cell = cell[:, 0]
+            cell = assign_two_level(x, self.coarse, self.centroids, self.fine_start)
             g = cell * BANDS + np.searchsorted(self.band_edges, r)
             gap = x - self.centroids[cell]
             dist = np.sqrt(np.einsum("ij,ij->i", gap, gap))
@@ -133,6 +171,8 @@ class CellIndex:
             for dim in range(x.shape[1]):
                 np.minimum.at(self.smin[:, dim], g, sd[:, dim])
                 np.maximum.at(self.smax[:, dim], g, sd[:, dim])
+                np.minimum.at(self.mlo[:, dim], g, x[:, dim])
+                np.maximum.at(self.mhi[:, dim], g, x[:, dim])
             add_preassigned(self._ivf, x, cell, ids=np.ascontiguousarray(pose_ids[s:s + _CHUNK], np.int64))
             labels.append(g.astype(np.int32))
         self.group = np.concatenate([self.group, *labels])
@@ -158,7 +198,7 @@ class CellIndex:
         """Groups whose ball and projection bounds both reach `reach` (mq (D,), u (K, D) query offsets)."""
         gap = np.asarray(mq, np.float32)[None] - self.centroids
         dist = np.sqrt(np.einsum("ij,ij->i", gap, gap))
-        cell_of = np.arange(self.n_groups) // BANDS
+        cell_of = self._cell_of
         live = np.flatnonzero((dist[cell_of] - self.reach - np.float32(rho_q) <= reach)
                               & (self.offsets[1:] > self.offsets[:-1]))
         out = []
@@ -170,7 +210,9 @@ class CellIndex:
             prod = eps_index[None] * n[:, None, :]  # (m, K, D)
             spread = (np.einsum("mkd,md->mk", np.maximum(prod, 0), self.smax[g])
                       + np.einsum("mkd,md->mk", np.minimum(prod, 0), self.smin[g])).max(1)
-            out.append(g[dist[c] + lead - self.R[g] - spread <= reach])
+            lo, hi = self.mlo[g] - self.centroids[c], self.mhi[g] - self.centroids[c]
+            box = np.maximum(n * hi, n * lo).sum(1)
+            out.append(g[dist[c] + lead - np.minimum(self.R[g], box) - spread <= reach])
         return np.concatenate(out) if out else np.zeros(0, np.int64)
 
     def rows_of_groups(self, groups: np.ndarray) -> np.ndarray:
@@ -190,8 +232,8 @@ class CellIndex:
         tmp, side = path.with_name(path.name + ".part"), path.with_name(path.name + ".npz")
         side_tmp = path.with_name(path.name + ".part.npz")
         self._faiss.write_index(self._ivf, str(tmp))
-        np.savez(side_tmp, centroids=self.centroids, band_edges=self.band_edges, group=self.group, R=self.R,
-                 reach=self.reach, smin=self.smin, smax=self.smax, fingerprint=np.array(fingerprint))
+        np.savez(side_tmp, centroids=self.centroids, coarse=self.coarse, fine_start=self.fine_start, band_edges=self.band_edges, group=self.group, R=self.R,
+                 reach=self.reach, smin=self.smin, smax=self.smax, mlo=self.mlo, mhi=self.mhi, fingerprint=np.array(fingerprint))
         tmp.replace(path)
         side_tmp.replace(side)
 
@@ -208,7 +250,8 @@ class CellIndex:
             with np.load(side) as meta:
                 if str(meta["fingerprint"]) != fingerprint:
                     return None
-                parts = {k: meta[k] for k in ("centroids", "band_edges", "group", "R", "reach", "smin", "smax")}
+                parts = {k: meta[k] for k in ("centroids", "coarse", "fine_start", "band_edges", "group", "R", "reach", "smin", "smax", "mlo",
+                                                 "mhi")}
             ivf = faiss.read_index(str(path))
         except (OSError, ValueError, KeyError, RuntimeError):
             return None

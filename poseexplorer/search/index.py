@@ -138,7 +138,7 @@ class PoseIndex:
         self._twin = None
 
     # cells ----------------------------------------------------------------------------------------
-    def build_cells(self, cell_size: int = 64) -> CellIndex:
+    def build_cells(self, cell_size: int = 32) -> CellIndex:
         """Build (and use) the CellIndex over the current poses."""
         arr = self._arr
         self._cells = CellIndex.build(arr.mean + arr.origin if np.any(arr.origin) else arr.mean, arr.stddev,
@@ -240,13 +240,14 @@ class PoseIndex:
     def query(self, query: Embedding, k: int = 20, exclude_media=(), restrict_media=None,
               restrict_pose_ids=None, min_visibility: float = 0.0, mirror: bool = False,
               query_mirrored: Embedding | None = None, exhaustive: bool = False,
-              exclude_pose_ids=()) -> list[Hit]:
+              exclude_pose_ids=(), cells: bool = True) -> list[Hit]:
         """The k library poses most likely to match `query` (one pose), best first.
 
         Filters: exclude_media / restrict_media (media ids), restrict_pose_ids, exclude_pose_ids,
         min_visibility (index visibility >= it). mirror: also score the mirrored query
         (`query_mirrored`, or the index's mirrored_embedding) and keep the better per pose.
         exhaustive: score every allowed pose (the reference the fast path is checked against).
+        cells: False skips the CellIndex and runs the full scan (for comparisons).
         """
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
@@ -256,7 +257,7 @@ class PoseIndex:
         filters = dict(exclude_media=exclude_media, restrict_media=restrict_media,
                        restrict_pose_ids=restrict_pose_ids, exclude_pose_ids=exclude_pose_ids,
                        min_visibility=min_visibility)
-        if not exhaustive and self._cells is not None:
+        if cells and not exhaustive and self._cells is not None:
             hits = self._query_cells(query, k, filters, mirror, query_mirrored)
             if hits is not None:
                 return hits
