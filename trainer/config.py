@@ -66,7 +66,10 @@ class TrainConfig:
     max_loss: float = 1e4                   # a loss above this (or NaN) stops the run
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "data", tuple(str(d) for d in self.data))
+        from .config_checks import check_ranges, check_types, data_paths
+
+        object.__setattr__(self, "data", data_paths(self.data))
+        check_types(self)
         for key in ("azimuth", "elevation", "roll"):
             object.__setattr__(self, key, tuple(float(v) for v in getattr(self, key)))
         if self.optimizer not in ("adagrad", "adam"):
@@ -86,6 +89,7 @@ class TrainConfig:
                 raise ValueError(f"{key} must be a [low, high] range, got {getattr(self, key)}")
         if self.val_every < 1 or self.checkpoint_every < 1 or self.log_every < 1:
             raise ValueError("val_every, checkpoint_every and log_every must be >= 1")
+        check_ranges(self)
 
     @property
     def run_dir(self) -> Path:

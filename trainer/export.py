@@ -85,10 +85,12 @@ def _read_run(run: Path, which: str) -> tuple[TrainConfig, dict, str]:
     source = best if which == "best" and best.is_file() else last
     if not source.is_file():
         raise ExportError(f"{run}: no checkpoint.pt or best.pt to export")
+    from .run_files import CheckpointError, load_tensors
+
     try:
-        state = torch.load(source, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ExportError(f"{source}: unreadable checkpoint ({exc})") from exc
+        state = load_tensors(source)
+    except CheckpointError as exc:
+        raise ExportError(str(exc)) from None
     return cfg, state, source.name
 
 

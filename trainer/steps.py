@@ -55,7 +55,9 @@ def _prepare_folder(path: Path):
     from .dataset import load_dataset
     from .prepare import PrepareOptions, prepare_dataset
 
-    cache = Path("runs") / "_prepared" / (path.resolve().as_posix().strip("/").replace("/", "_") + ".npz")
+    from .run_files import prepared_cache_path
+
+    cache = prepared_cache_path(path)   # keyed on the clips too: a new or changed clip prepares again
     if not cache.is_file():
         prepare_dataset([path], cache, PrepareOptions(), no_progress, never_cancel)
     return load_dataset(cache)
@@ -192,9 +194,9 @@ class Trainer:
 
 def load_checkpoint(path: Path) -> dict:
     """A checkpoint, loaded without unpickling arbitrary objects (weights_only=True)."""
+    from .run_files import CheckpointError, load_tensors
+
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise TrainingError(f"no checkpoint at {path}") from None
-    except Exception as exc:
-        raise TrainingError(f"{path}: unreadable checkpoint ({exc})") from exc
+        return load_tensors(path)
+    except CheckpointError as exc:
+        raise TrainingError(str(exc)) from None

@@ -18,6 +18,7 @@ import torch
 from poseexplorer.jobs import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
 from .config import TrainConfig
+from .run_files import save_atomic
 from .steps import Trainer, TrainingError, build_network, load_checkpoint, load_training_poses
 
 CHECKPOINT, BEST, METRICS, CONFIG = "checkpoint.pt", "best.pt", "metrics.jsonl", "config.json"
@@ -66,9 +67,34 @@ def _start(cfg: TrainConfig, resume: bool) -> Path:
             raise TrainingError(f"cannot resume: no {CHECKPOINT} in {run}")
     elif (run / CHECKPOINT).exists():
         raise TrainingError(f"{run} already holds a run; use --resume to continue it, or another name")
+    if resume:
+        _check_resumable(cfg, run / CONFIG)
     run.mkdir(parents=True, exist_ok=True)
     (run / CONFIG).write_text(cfg.to_json())
     return run
+
+
+#: what may change when a run is resumed (how long and how often); everything else must match
+RESUMABLE_CHANGES = frozenset({"steps", "patience", "val_every", "checkpoint_every", "log_every", "threads",
+                               "out_dir", "max_loss"})
+
+
+def _check_resumable(cfg: TrainConfig, saved: Path) -> None:
+    """TrainingError, before anything in the run folder is written, when the config changed in a way the
+    checkpoint cannot follow (the saved config.json stays as it was)."""
+    if not saved.is_file():
+        return
+    try:
+        before = TrainConfig.load(saved).to_dict()
+    except ValueError as exc:
+        raise TrainingError(f"cannot resume: {exc}") from None
+    now = cfg.to_dict()
+    changed = sorted(k for k in now if k not in RESUMABLE_CHANGES and before.get(k) != now[k])
+    if changed:
+        shown = ", ".join(f"{k}: {before.get(k)!r} -> {now[k]!r}" for k in changed[:5])
+        raise TrainingError(f"cannot resume {saved.parent}: the config changed ({shown}); only "
+                            f"{', '.join(sorted(RESUMABLE_CHANGES))} may change. Start a new run (another name) "
+                            "or restore the config; config.json was left as it was")
 
 
 def _record_validation(trainer: Trainer, vset, run: Path, log) -> bool:
@@ -78,8 +104,8 @@ def _record_validation(trainer: Trainer, vset, run: Path, log) -> bool:
     log.write(step=trainer.step, elapsed_s=round(trainer.elapsed, 2), **figures)
     if figures["val_hit1"] > trainer.best_hit1:
         trainer.best_hit1, trainer.stale = figures["val_hit1"], 0
-        torch.save({"step": trainer.step, "ema": trainer.ema.state_dict(), "validation": figures,
-                    "elapsed_s": trainer.elapsed, "config": cfg.to_dict()}, run / BEST)
+        save_atomic({"step": trainer.step, "ema": trainer.ema.state_dict(), "validation": figures,
+                     "elapsed_s": trainer.elapsed, "config": cfg.to_dict()}, run / BEST)
     else:
         trainer.stale += 1
     return cfg.patience > 0 and trainer.stale >= cfg.patience
