@@ -32,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:   # unwritable or full destination: save_model leaves no partial file
+        print(f"error: cannot write the model into {args.to}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"wrote {path} and {path.with_name(path.name.removesuffix('.safetensors') + '.card.json')}")
     return 0
 

@@ -39,6 +39,8 @@ def save_model(path: Path, net: PrVipeNet, scale: MatchingScale, card: dict, hal
     """Write weights + embedded card, then the sidecar card with the sha256. Returns the sidecar card."""
     from safetensors.torch import save_file
 
+    from ..io.atomic import atomic_path
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()
@@ -50,11 +52,11 @@ def save_model(path: Path, net: PrVipeNet, scale: MatchingScale, card: dict, hal
                    for k, v in tensors.items()}
     card = dict(card, format=FORMAT, network=net.spec.to_dict(), half_precision=half)
     card.pop("sha256", None)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata={CARD_KEY: json.dumps(card)})
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata={CARD_KEY: json.dumps(card)})
     sidecar = dict(card, sha256=sha256_of(path), file=path.name, size_bytes=path.stat().st_size)
-    card_path_for(path).write_text(json.dumps(sidecar, indent=2) + "\n")
+    with atomic_path(card_path_for(path)) as tmp:
+        tmp.write_text(json.dumps(sidecar, indent=2) + "\n")
     return sidecar
 
 

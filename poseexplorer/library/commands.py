@@ -25,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="detection processes (default 1; 0 = in this process)")
     p.add_argument("--model", metavar="FILE", default=argparse.SUPPRESS,
                    help="embedding model weights (default: the bundled model, if installed)")
+    p.add_argument("--engine", choices=("pool", "ray"), default="pool",
+                   help="pool: worker processes on this machine; ray: Ray actors (pip install .[cluster])")
+    p.add_argument("--address", metavar="ADDR", default=None,
+                   help="with --engine ray: an existing Ray cluster (default: a local Ray started for the run)")
     p.add_argument("--no-embed", action="store_true", help="detect only; compute no embeddings")
     p.add_argument("--max-people", type=_positive, default=1, metavar="N",
                    help="people per frame (default 1: the single-person detector; more: the multi-person "
@@ -118,7 +122,8 @@ def run_index(args: argparse.Namespace) -> int:
     bar = TqdmProgress(desc="index", unit="frame")
     try:
         with _CtrlC() as ctrl_c:
-            report = index_paths(library, args.paths, model=model, workers=args.workers, progress=bar,
+            report = index_paths(library, args.paths, model=model, workers=args.workers, engine=args.engine,
+                                 address=args.address, progress=bar,
                                  cancel=ctrl_c.event.is_set, max_people=args.max_people)
     except IndexCancelled as exc:
         bar.close()
@@ -191,11 +196,16 @@ def run_export(args: argparse.Namespace) -> int:
         key, name = _model_key(lib, args)
         folder = Path(args.to).expanduser()
         entries = []
-        for m in media:
-            out = export_media(lib, m, folder, args.format, key, name)
-            entries.append({"media_id": m.id, "media_path": m.path, "file": out.name})
-            print(f"{m.path} -> {out}")
-        write_manifest(folder, entries, key, name)
+        try:
+            for m in media:
+                out = export_media(lib, m, folder, args.format, key, name)
+                entries.append({"media_id": m.id, "media_path": m.path, "file": out.name})
+                print(f"{m.path} -> {out}")
+            write_manifest(folder, entries, key, name)
+        except OSError as exc:
+            print(f"poseexplorer export: cannot write into {folder}: {exc.strerror or exc} "
+                  f"({len(entries)} of {len(media)} media exported; no partial file was left)", file=sys.stderr)
+            return 2
     print(f"exported {len(entries)} media" + (f" with embeddings of {name} ({key[:12]})" if key else
                                                " (no embeddings in the library)"))
     return 0

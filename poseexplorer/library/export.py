@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.skeleton import COCO13_NAMES, MEDIAPIPE33_NAMES
+from ..io.atomic import atomic_path
 from .people import all_rows
 from .store import Library
 from .tables import FrameTable, MediaInfo
@@ -61,7 +62,8 @@ def export_media(lib: Library, media: MediaInfo, folder: Path, fmt: str, model_k
     emb = frame_embeddings(lib, table, model_key)
     out = folder / f"{media.id}_{media.name}.{fmt}"
     writer = {"csv": _write_csv, "json": _write_json, "npz": _write_npz}[fmt]
-    writer(out, media, table, emb, model_key, model_name, person, track)
+    with atomic_path(out) as tmp:
+        writer(tmp, media, table, emb, model_key, model_name, person, track)
     return out
 
 
@@ -88,6 +90,11 @@ def _write_csv(out: Path, media, table: FrameTable, emb, model_key, model_name, 
             w.writerow([int(f), int(p), int(k), int(t)] + [_cell(v) for v in row])
 
 
+def _finite(d: dict) -> dict:
+    """The dict with non-finite floats (an unknown fps stored as inf or NaN) as null, so JSON stays valid."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
 def _nested(a: np.ndarray) -> list | None:
     return None if not np.isfinite(a).any() else np.where(np.isfinite(a), a, None).tolist()
 
@@ -104,7 +111,7 @@ def _write_json(out: Path, media, table: FrameTable, emb, model_key, model_name,
                        "person": int(person[k]), "track": int(track[k]) if track[k] >= 0 else None,
                        "keypoints": _nested(kp) if has else None,
                        "world": _nested(table.world[k].round(5)) if has else None, "embedding": e})
-    doc = {"media": asdict(media), "model": {"key": model_key, "name": model_name} if model_key else None,
+    doc = {"media": _finite(asdict(media)), "model": {"key": model_key, "name": model_name} if model_key else None,
            "joints": list(COCO13_NAMES), "world_joints": list(MEDIAPIPE33_NAMES), "frames": frames}
     out.write_text(json.dumps(doc, allow_nan=False), encoding="utf-8")
 
@@ -119,6 +126,7 @@ def _write_npz(out: Path, media, table: FrameTable, emb, model_key, model_name, 
 
 def write_manifest(folder: Path, entries: list[dict], model_key: str | None, model_name: str) -> Path:
     path = folder / "export_manifest.json"
-    path.write_text(json.dumps({"model": {"key": model_key, "name": model_name} if model_key else None,
-                                "files": entries}, indent=1), encoding="utf-8")
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps({"model": {"key": model_key, "name": model_name} if model_key else None,
+                                   "files": entries}, indent=1), encoding="utf-8")
     return path

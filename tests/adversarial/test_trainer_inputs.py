@@ -93,6 +93,13 @@ def test_resume_with_a_changed_config_fails_before_touching_the_run(tmp_path):
     assert (run / "config.json").read_text() == saved
     train(cfg.replace(steps=6), resume=True)                     # longer: allowed
     assert json.loads((run / "config.json").read_text())["steps"] == 6
+    from trainer.cli import main
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert main(["export", str(run), "--to", str(blocker / "assets")]) == 1   # a clear error, no traceback
+    assert main(["export", str(run), "--to", str(tmp_path / "assets")]) == 0
+    assert sorted(p.name for p in (tmp_path / "assets").iterdir()) == ["tiny.card.json", "tiny.safetensors"]
 
 
 def test_prepared_cache_changes_when_a_clip_is_added(tmp_path):
