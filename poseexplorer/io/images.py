@@ -39,7 +39,11 @@ def list_images(folder: str | os.PathLike) -> list[str]:
         for entry in it:
             if entry.name.startswith(".") or os.path.splitext(entry.name)[1].lower() not in IMAGE_EXTENSIONS:
                 continue
-            if entry.is_file():
+            try:
+                regular = entry.is_file()
+            except OSError:   # a symlink loop: kept, so that reading it reports this entry by name
+                regular = True
+            if regular:
                 names.append(entry.name)
     names.sort(key=natural_key)
     return names

@@ -38,6 +38,8 @@ def rotate_frame(frame: np.ndarray, degrees: int) -> np.ndarray:
 def check_readable_file(path: Path) -> None:
     """MediaError for a missing, empty, or unreadable file, before any decoder sees it."""
     if not path.is_file():
+        if path.is_symlink():
+            raise MediaError(f"{path}: a broken symlink or a symlink loop")
         raise MediaError(f"{path}: no such file")
     size = path.stat().st_size
     if size == 0:

@@ -111,6 +111,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _sane_workers(requested: int, engine: str) -> int:
+    """More local worker processes than cores only costs memory (each holds a detector): capped, with a note."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if engine != "pool" or requested <= cores:
+        return requested
+    print(f"note: --workers {requested} capped to {cores} (the CPU cores available; more only costs memory)",
+          file=sys.stderr)
+    return cores
+
+
 def run_index(args: argparse.Namespace) -> int:
     from ..jobs import TqdmProgress
     from ..detect.landmarker_bundle import BundleError
@@ -119,10 +129,13 @@ def run_index(args: argparse.Namespace) -> int:
 
     model = _load_model(args, required=False)
     library = _library_path(args)
+    workers = _sane_workers(args.workers, getattr(args, "engine", "pool"))
+    if not library.parent.exists():
+        print(f"note: creating the folder {library.parent} for a new library", file=sys.stderr)
     bar = TqdmProgress(desc="index", unit="frame")
     try:
         with _CtrlC() as ctrl_c:
-            report = index_paths(library, args.paths, model=model, workers=args.workers, engine=args.engine,
+            report = index_paths(library, args.paths, model=model, workers=workers, engine=args.engine,
                                  address=args.address, progress=bar,
                                  cancel=ctrl_c.event.is_set, max_people=args.max_people)
     except IndexCancelled as exc:

@@ -26,6 +26,8 @@ def finish_media(lib: Library, job: MediaJob) -> MediaInfo:
         status, error = "error", f"{job.fatal} (the next run retries from frame {frames})"
     elif job.fatal and (frames == 0 or holes > 0):
         status, error = "error", f"{job.fatal}" + (f" ({holes} frames missing)" if holes > 0 and frames else "")
+    elif m.kind == "images" and frames and len(job.errors) >= frames:
+        status, error = "error", f"none of the {frames} image(s) could be read, e.g. {job.errors[0]}"
     elif holes > 0:
         status, error = "error", f"{holes} of {frames} frames could not be processed"
     else:

@@ -203,7 +203,8 @@ def expand_inputs(paths: Sequence[str | os.PathLike]) -> Iterator[str]:
             yield str(raw)
             continue
         try:
-            names = [e.name for e in os.scandir(p) if e.is_file() and not e.name.startswith(".")]
+            with os.scandir(p) as entries:
+                names = [e.name for e in entries if not e.name.startswith(".") and _is_file_or_loop(e)]
         except OSError:
             yield str(raw)
             continue
@@ -211,6 +212,14 @@ def expand_inputs(paths: Sequence[str | os.PathLike]) -> Iterator[str]:
         yield from (str(p / n) for n in videos)
         if not videos or any(Path(n).suffix.lower() in IMAGE_EXTENSIONS | {".json"} for n in names):
             yield str(raw)
+
+
+def _is_file_or_loop(entry: os.DirEntry) -> bool:
+    """A regular file, or an entry whose symlinks loop (kept so that reading it names it)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return True
 
 
 def check_input(path: Path) -> str:

@@ -85,3 +85,37 @@ def test_a_full_disk_is_reported_as_such_and_the_library_stays_usable(tmp_path):
         assert "full" in str(err.value) and "damaged" not in str(err.value)
     with Library.open(lib_path) as lib:
         assert lib.check() == [] and lib.done_frames(media).size == 0
+
+
+def test_garbage_images_fail_and_a_symlink_loop_is_named(tmp_path):
+    import cv2
+
+    from tests.io.media_factory import barcode_frame
+    from tests.library.fakes import barcode_factory
+
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    for k in range(3):
+        (garbage / f"g{k}.jpg").write_bytes(os.urandom(2000))
+    single = tmp_path / "broken.png"
+    single.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(500))
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    cv2.imwrite(str(mixed / "a.png"), barcode_frame(0, 256, 64)[:, :, ::-1])
+    os.symlink(mixed / "y.png", mixed / "x.png")
+    os.symlink(mixed / "x.png", mixed / "y.png")
+    report = index_paths(tmp_path / "lib.sqlite", [str(garbage), str(single), str(mixed)], workers=0,
+                         detector_factory=barcode_factory)
+    g, s, m = report.files
+    assert not g.ok and "none of the 3" in g.message
+    assert not s.ok
+    assert m.ok and "x.png" in m.message and "symlink" in m.message
+
+
+def test_cli_caps_workers_and_says_it_creates_the_library_folder(tmp_path):
+    good = _good(tmp_path)
+    lib = tmp_path / "new" / "folder" / "lib.sqlite"
+    done = subprocess.run([sys.executable, "-m", "poseexplorer.cli", "index", "--no-embed", "--workers", "64",
+                           "--library", str(lib), str(good)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "capped to" in done.stderr and "creating the folder" in done.stderr and lib.is_file()
