@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.sync_panel.synced.connect(lambda _result: self.controller.reload())  # it may index new videos
         self.tabifyDockWidget(self.docks["Scatter"], self.docks["Sync"])
         self.docks["Scatter"].raise_()
+        self.docks["Sync"].visibilityChanged.connect(self._sync_shown)
         self._default_sizes()
 
     # --- panels -------------------------------------------------------------------------------------
@@ -111,14 +112,29 @@ class MainWindow(QMainWindow):
         return dock
 
     def _default_sizes(self) -> None:
-        """Side columns take the full height; the scatter sits under the viewer."""
+        """Side columns take the full height, about a quarter of the width each (so the centre keeps room
+        for four synced videos on a 1366 px screen); the scatter sits under the viewer."""
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         d = self.docks
-        self.resizeDocks([d["Library"], d["Retrieval"]], [380, 440], Qt.Orientation.Horizontal)
+        left, right = (int(min(max(f * self.width(), 260), 440)) for f in (0.22, 0.26))
+        self.resizeDocks([d["Library"], d["Retrieval"]], [left, right], Qt.Orientation.Horizontal)
         self.resizeDocks([d["Scatter"]], [330], Qt.Orientation.Vertical)
         self.resizeDocks([d["Library"], d["Ambiguity"]], [520, 420], Qt.Orientation.Vertical)
         self.resizeDocks([d["Retrieval"], d["3D skeleton"]], [560, 380], Qt.Orientation.Vertical)
+
+    def _sync_shown(self, visible: bool) -> None:
+        """The Sync tab needs more height than the scatter: raising it makes the bottom area tall enough
+        for its videos and play controls (the viewer above gets smaller meanwhile)."""
+        if visible and not self.docks["Sync"].isFloating():
+            QTimer.singleShot(0, self._grow_sync_dock)   # after the tab switch is laid out
+
+    def _grow_sync_dock(self) -> None:
+        # title and the tab bar under it (resizeDocks counts the tab group without its bar) come on top
+        wanted = max(self.sync_panel.minimumSizeHint().height() + 70, int(0.5 * self.height()))
+        dock = self.docks["Sync"]
+        if dock.height() < wanted:
+            self.resizeDocks([dock], [wanted], Qt.Orientation.Vertical)
 
     # --- menus --------------------------------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut: str | None = None) -> QAction:
@@ -272,8 +288,7 @@ class MainWindow(QMainWindow):
         geometry, state = qs.value("window/geometry"), qs.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state, LAYOUT_VERSION)
+        self._layout_restored = state is not None and self.restoreState(state, LAYOUT_VERSION)
         self._fit_to_screen()
 
     def _fit_to_screen(self) -> None:
@@ -298,7 +313,12 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not getattr(self, "_shown_once", False):
             self._shown_once = True
-            QTimer.singleShot(0, self._fit_to_screen)   # the window manager's frame is known by then
+            QTimer.singleShot(0, self._first_fit)   # the window manager's frame is known by then
+
+    def _first_fit(self) -> None:
+        self._fit_to_screen()
+        if not self._layout_restored:
+            self._default_sizes()   # side columns in proportion to the width the window really got
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)

@@ -54,9 +54,14 @@ class SyncPanel(QWidget):
     # --- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
         layout.addLayout(self._build_toolbar())
         self.hint = QLabel(HINT)
         self.hint.setWordWrap(True)
+        policy = self.hint.sizePolicy()
+        policy.setHeightForWidth(False)   # else the dock's scroll area sizes the panel to its preferred height
+        self.hint.setSizePolicy(policy)
         layout.addWidget(self.hint)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.players = SyncPlayers()
@@ -67,8 +72,12 @@ class SyncPanel(QWidget):
         layout.addWidget(split, 1)
         self.players.positionChanged.connect(self._on_position)
 
-    def _build_toolbar(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _build_toolbar(self) -> QVBoxLayout:
+        """Two short rows (sources; alignment and export), so the panel fits beside the side docks."""
+        rows = QVBoxLayout()
+        row, second = QHBoxLayout(), QHBoxLayout()
+        rows.addLayout(row)
+        rows.addLayout(second)
         self.add_button = QPushButton("Add videos…")
         self.add_button.clicked.connect(self._choose_files)
         self.library_button = QToolButton()
@@ -88,18 +97,21 @@ class SyncPanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
         self.cancel_button.clicked.connect(self.cancel)
-        self.export_button = QPushButton("Export synced video…")
+        self.export_button = QPushButton("Export video…")
+        self.export_button.setToolTip("Write the synced videos side by side into one video file")
         self.export_button.clicked.connect(self._choose_export)
         self._build_sync_options()
-        for w in (self.add_button, self.library_button, self.clear_button, self.mirror_search, QLabel("Max drift"),
-                  self.drift, self.sync_button):
+        for w in (self.add_button, self.library_button, self.clear_button):
             row.addWidget(w)
-        row.addWidget(self.progress, 1)
-        row.addWidget(self.cancel_button)
         row.addStretch(1)
         row.addWidget(self.export_button)
+        for w in (self.mirror_search, QLabel("Max drift"), self.drift, self.sync_button):
+            second.addWidget(w)
+        second.addWidget(self.progress, 1)
+        second.addWidget(self.cancel_button)
+        second.addStretch(1)
         self._update_buttons()
-        return row
+        return rows
 
     def _build_sync_options(self) -> None:
         """Alignment options: mirror search and the largest drift from a constant-speed match."""
@@ -124,7 +136,7 @@ class SyncPanel(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(QLabel("Videos (first = reference)"))
         self.source_list = QListWidget()
-        self.source_list.setMaximumHeight(110)
+        self.source_list.setMaximumHeight(64)
         box.addWidget(self.source_list)
         self.follower_combo = QComboBox()
         self.follower_combo.currentIndexChanged.connect(self._show_cost)
@@ -136,7 +148,7 @@ class SyncPanel(QWidget):
         self.info = QLabel("")
         self.info.setWordWrap(True)
         box.addWidget(self.info)
-        side.setMinimumWidth(240)
+        side.setMinimumWidth(100)
         return side
 
     # --- sources --------------------------------------------------------------------------------

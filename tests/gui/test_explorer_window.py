@@ -67,7 +67,8 @@ def test_drop_import_search_and_scatter(loaded, qtbot, tmp_path):
     assert "30 poses" in w.library_panel.list.item(0).text()
     media_a, media_b = (m.media_id for m in snap.media)
     w.state.select_media(media_a, 5)
-    qtbot.waitUntil(lambda: len(w.state.results) == 12 and idle(w), timeout=20000)
+    qtbot.waitUntil(lambda: len(w.state.results) == 12 and idle(w) and w.state.query_pose_id == w.state.pose_id
+                    and not w.retrieval._debounce.isActive(), timeout=20000)   # this pose's results
     results = w.state.results
     probs = [r.probability for r in results]
     assert all(r.media_id == media_b for r in results)              # other media only

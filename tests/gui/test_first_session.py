@@ -86,6 +86,8 @@ def test_spin_boxes_take_the_wheel_only_when_focused_and_the_form_scrolls_instea
     wheel(target)
     assert target.value() == 50                               # unfocused: unchanged
     assert area.verticalScrollBar().value() > 0               # the form scrolled instead
+    area.activateWindow()                     # under Xvfb without a window manager nothing is active yet
+    qtbot.waitUntil(area.isActiveWindow, timeout=2000)
     target.setFocus()
     qtbot.waitUntil(target.hasFocus, timeout=2000)
     wheel(target)
@@ -186,4 +188,56 @@ def test_cancelling_the_import_of_one_file_stops_it_and_says_so_at_once(qtbot, t
     with Library.open(str(tmp_path / "lib.sqlite")) as lib:
         assert [m.status for m in lib.media()] == ["cancelled"]
     qtbot.waitUntil(lambda: w.runner.running_count == 0, timeout=60000)
+    w.close()
+
+
+class _Reader:
+    """A media reader of generated portrait frames (what the players need: len, read, close)."""
+
+    def __init__(self, n: int = 100) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def read(self, i: int) -> np.ndarray:
+        frame = np.zeros((960, 540, 3), np.uint8)
+        frame[:, :, 1] = (7 * i) % 255
+        return frame
+
+    def close(self) -> None:
+        pass
+
+
+def test_four_synced_videos_and_their_play_controls_fit_a_1366_x_768_window(qtbot):
+    from PySide6.QtWidgets import QScrollArea
+
+    from poseexplorer.align.playback import FollowerTrack
+    from poseexplorer.gui.main_window import MainWindow
+    from poseexplorer.gui.settings import AppSettings
+
+    w = MainWindow(settings=AppSettings(), with_3d=False)
+    qtbot.addWidget(w)
+    free = w.screen().availableGeometry()
+    if free.width() < 1366 or free.height() < 768:
+        pytest.skip("needs a screen of at least 1366 x 768 (scripts/run-tests.sh runs Xvfb at 1920 x 1080)")
+    w.show()
+    w.resize(1350, 728)                       # a 1366 x 768 screen less the window frame
+    w._default_sizes()
+    qtbot.wait(200)                           # laid out, as before a user clicks the Sync tab
+    tracks = [FollowerTrack(np.arange(100), 100, 60.0) for _ in range(3)]
+    w.sync_panel.players.set_videos([_Reader() for _ in range(4)], [f"cam0{i}.mp4" for i in range(1, 5)],
+                                    60.0, tracks)
+    w.docks["Sync"].raise_()
+    qtbot.waitUntil(lambda: w.docks["Sync"].isVisible() and w.docks["Sync"].height() >= 380, timeout=5000)
+    qtbot.wait(100)
+    area = w.docks["Sync"].widget()
+    assert isinstance(area, QScrollArea)
+    assert area.verticalScrollBar().maximum() == 0                 # nothing hidden below
+    assert area.horizontalScrollBar().maximum() <= 40              # at most a sliver to the side
+    viewport = area.viewport().rect()
+    for button in (w.sync_panel.players.play_button, w.sync_panel.players.speed, w.sync_panel.players.fwd_button):
+        corner = button.mapTo(area.viewport(), button.rect().bottomRight())
+        assert viewport.contains(corner), (button, corner, viewport)
+    w.sync_panel.players.clear()
     w.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QStyle, QVBoxLayout,
+    QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QStyle, QVBoxLayout,
     QWidget,
 )
 
@@ -42,19 +42,19 @@ class FollowerControls(QWidget):
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Nudge"))
         self.nudge = QSpinBox()
         self.nudge.setRange(-9999, 9999)
+        self.nudge.setPrefix("± ")
         self.nudge.setSuffix(" fr")
         self.nudge.setToolTip("Shift this video against the reference by whole frames of this video")
         self.nudge.valueChanged.connect(self.nudgeChanged)
         row.addWidget(self.nudge)
-        self.flip = QCheckBox("Mirror")
+        self.flip = QCheckBox("⇋")
         self.flip.setToolTip("Show this video flipped left/right")
         self.flip.toggled.connect(self.flipChanged)
         row.addWidget(self.flip)
         if mirrored:  # the picture is not flipped by itself: a detector's left/right swap looks the same
-            note = QLabel("matched mirrored")
+            note = QLabel("mirrored")
             note.setToolTip("Its left/right-flipped poses matched the reference better: a mirror, a selfie "
                             "camera, the move done with the other side, or the detector swapping left and right")
             row.addWidget(note)
@@ -104,8 +104,12 @@ class SyncPlayers(QWidget):
         self._set_enabled(False)
 
     # --- building -------------------------------------------------------------------------------
-    def _build_transport(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _build_transport(self) -> QVBoxLayout:
+        """Buttons and slider on one row, time and options on a second (narrow docks keep the slider)."""
+        rows = QVBoxLayout()
+        row, second = QHBoxLayout(), QHBoxLayout()
+        rows.addLayout(row)
+        rows.addLayout(second)
         style = self.style()
         self.play_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "")
         self.play_button.setToolTip("Play / pause (space)")
@@ -123,6 +127,7 @@ class SyncPlayers(QWidget):
         self.speed.setSingleStep(0.1)
         self.speed.setValue(1.0)
         self.speed.setSuffix(" x")
+        self.speed.setPrefix("speed ")
         self.speed.setToolTip("Playback speed, 0.1x to 4x real time")
         self.loop = QCheckBox("Loop")
         self.show_skeletons = QCheckBox("Skeletons")
@@ -130,16 +135,14 @@ class SyncPlayers(QWidget):
         self.show_skeletons.setToolTip("Draw the detected 2D poses over the videos")
         self.show_skeletons.toggled.connect(self._redraw)
         self.time_label = QLabel("-")
-        self.time_label.setMinimumWidth(190)
         for w in (self.play_button, self.back_button, self.fwd_button):
             row.addWidget(w)
         row.addWidget(self.slider, 1)
-        row.addWidget(self.time_label)
-        row.addWidget(QLabel("Speed"))
-        row.addWidget(self.speed)
-        row.addWidget(self.loop)
-        row.addWidget(self.show_skeletons)
-        return row
+        second.addWidget(self.time_label, 1)
+        second.addWidget(self.speed)
+        second.addWidget(self.loop)
+        second.addWidget(self.show_skeletons)
+        return rows
 
     def _set_enabled(self, on: bool) -> None:
         for w in (self.play_button, self.back_button, self.fwd_button, self.slider, self.speed, self.loop,
@@ -180,6 +183,8 @@ class SyncPlayers(QWidget):
         box.setContentsMargins(2, 2, 2, 2)
         title = QLabel(("Reference: " if i == 0 else f"Follower {i}: ") + name)
         title.setToolTip(name)
+        title.setMinimumWidth(1)   # a long name is cut, it does not widen the panel
+        title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         box.addWidget(title)
         view = VideoFrameView()
         view.sizeChanged.connect(lambda j=i: self._view_resized(j))

@@ -39,7 +39,7 @@ class VideoFrameView(QWidget):
         self._resized.setInterval(80)
         self._resized.timeout.connect(self.sizeChanged)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(160, 120)
+        self.setMinimumSize(96, 72)   # four views side by side fit a 1366 px screen
 
     def sizeHint(self) -> QSize:
         return QSize(420, 480)
