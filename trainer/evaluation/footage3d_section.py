@@ -23,6 +23,13 @@ def rankings(main_model, main_path: Path, extra: dict[Path, object]) -> dict[str
     return rows
 
 
+def _section_command(command: str) -> str:
+    """The run's command with its section choice replaced by this section."""
+    parts = command.split(" --sections ")
+    rest = parts[1].split(" ", 1)[1] if len(parts) > 1 and " " in parts[1] else ""
+    return f"{parts[0]} --sections footage3d {rest}".strip()
+
+
 def _cell(res) -> str:
     return f"{report.pct(res.rate('3d', 1))} / {report.pct(res.rate('3d', 5))} / {report.pct(res.rate('frames', 1))}"
 
@@ -37,7 +44,8 @@ def footage3d_markdown(cfg, main_model, main_path: Path, extra: dict[Path, objec
     chance = match3d[np.ix_(complete, complete)].mean() if complete.any() else float("nan")
     dropped = np.isnan(tri.xyz[..., 0]).sum(0)
     err = tri.error[np.isfinite(tri.error)]
-    text = (f"The {len(videos)} views ({det.xy.shape[1]} frames each) triangulated from the same MediaPipe "
+    text = (f"Command (this section alone): `{_section_command(cfg.command)}`\n\n"
+            f"The {len(videos)} views ({det.xy.shape[1]} frames each) triangulated from the same MediaPipe "
             f"detections (cache `{cfg.cache.name}/`) with the calibration `Calib.qca.txt` (Qualisys; lens "
             f"distortion removed): confidence-weighted DLT (trainer/evaluation/triangulation.py), a joint kept "
             f"when at least 2 views see it with score >= 0.3 and its mean reprojection error is <= 25 px (if all "
@@ -50,7 +58,7 @@ def footage3d_markdown(cfg, main_model, main_path: Path, extra: dict[Path, objec
             f"A **3D hit** is a retrieved frame whose triangulated pose is within NP-MPJPE {0.1} of the query "
             f"frame's (poseexplorer.core.np_mpjpe on the 13 joints completed to H36M-17: pelvis, thorax, spine "
             f"and neck as midpoints, head = nose). The person balances on a treadmill, so many frames share a pose: "
-            f"a random frame is a 3D match for **{report.pct(chance)} %** of queries' frames on average (chance "
+            f"a random index frame is a 3D match of the query **{report.pct(chance)} %** of the time (chance "
             f"Hit@1). The **+-3 frames** criterion (same instant) is kept beside it.\n\n"
             f"Queries: every frame of view A; index: every frame of view B; all 12 ordered pairs. Stressed "
             f"queries (the index stays as detected): *lower body hidden*: hips, knees and ankles at score 0 "

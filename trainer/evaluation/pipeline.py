@@ -95,6 +95,8 @@ class EvalState:
     parts: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the parts of the results.md found before this run (report.split_sections), for sections not rerun
+    previous: dict[str, str] = field(default_factory=dict)
 
     @property
     def figures(self) -> Path:
@@ -130,14 +132,14 @@ def _write(state: EvalState) -> Path:
         data.append(f"sequences: `{cfg.seq_set}` (all 4 HDM05 actors, {'30'} fps, no dedup)")
     data.append(f"real footage: `{cfg.data / 'media' / 'pose2sim_4views'}`")
     date = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    notes = [STANDING_NOTE] + state.notes
+    previous = state.previous
+    notes = ([STANDING_NOTE] if cfg.needs_mocap or previous else []) + state.notes
     path = cfg.out / "results.md"
-    previous = report.split_sections(path.read_text(), TITLES) if path.exists() else {}
     kept = [n for n in SECTIONS if n not in cfg.sections and n in previous]
     if kept:
         notes.append(f"Sections {', '.join(TITLES[n].split('.')[0] for n in kept)} are kept from the previous run "
-                     f"of this file (not rerun by this command; its header's command and models applied to them: "
-                     f"`{previous.get('_command', '?')}`).")
+                     f"of this file (not rerun by this command); the models they evaluated: "
+                     f"{previous.get('_models', '?')}; the command that made them: `{previous.get('_origin', '?')}`).")
     text = report.header(cfg.command, models, data, date, notes)
     if state.models and state.models.models and cfg.needs_mocap:
         text += "\n### Training of the evaluated models\n\n" + report.training_markdown(state.models.models)
@@ -163,6 +165,8 @@ def run_evaluation(cfg: EvalConfig, progress: Progress = no_progress, cancel: Ca
 
     runners = runners or RUNNERS
     state = EvalState(cfg, notes=list(cfg.notes))
+    old = cfg.out / "results.md"
+    state.previous = report.split_sections(old.read_text(), TITLES) if old.exists() else {}
     prepare(state)
     for i, name in enumerate(SECTIONS):
         if name not in cfg.sections:

@@ -180,6 +180,16 @@ def split_sections(text: str, titles: dict[str, str]) -> dict[str, str]:
     marks = [(i, heads[line]) for i, line in enumerate(lines) if line in heads]
     for (i, name), nxt in zip(marks, marks[1:] + [(len(lines), "")]):
         out[name] = "\n".join(lines[i + 2:nxt[0]]).rstrip("\n") + "\n"
+    out["_origin"] = out.get("_command", "")
+    if "Models (sha256 of the weights file):" in lines:
+        start = lines.index("Models (sha256 of the weights file):") + 2
+        end = next((i for i in range(start, len(lines)) if not lines[i].startswith("- ")), len(lines))
+        out["_models"] = "; ".join(line[2:] for line in lines[start:end])
+    for line in lines:  # a file that itself kept sections: carry their origin forward
+        models, sep, command = line.partition("; the command that made them: `")
+        if "kept from the previous run" in line and sep and command.endswith("`)."):
+            out["_origin"] = command[:-3]
+            out["_models"] = models.partition("the models they evaluated: ")[2]
     train = "### Training of the evaluated models"
     begin = next((i for i, line in enumerate(lines) if line.startswith(train)), None)
     if begin is not None:
