@@ -53,14 +53,17 @@ class IndexCancelled(Cancelled):
 def index_paths(library_path: str | os.PathLike, paths: Sequence[str | os.PathLike], model=None, workers: int = 1,
                 progress: Progress = no_progress, cancel: CancelCheck = never_cancel, *,
                 detector: str = "mediapipe", max_people: int = 1,
-                detector_factory: Callable | None = None) -> IndexReport:
+                detector_factory: Callable | None = None, engine: str = "pool",
+                address: str | None = None) -> IndexReport:
     """Index videos, image files/folders and keypoint files into the library at library_path.
 
     max_people > 1 detects several people per frame (detect.detector_name) and assigns person tracks
     to each video once all its frames are in (library.people.update_tracks).
 
     model: None (detect only) or an object with .embed(xy, scores) -> Embedding, .sha256, .name.
-    detector_factory(name, video) -> Detector replaces make_detector (must be picklable; for tests)."""
+    detector_factory(name, video) -> Detector replaces make_detector (must be picklable; for tests).
+    engine: "pool" (workers processes, 0 = in this process) or "ray" (ray_engine: `workers` Ray actors on
+    a local Ray, or on the cluster at `address`)."""
     if max_people > 1:
         from ..detect.base import detector_name
         from ..detect.landmarker_bundle import landmarker_bundle
@@ -68,12 +71,12 @@ def index_paths(library_path: str | os.PathLike, paths: Sequence[str | os.PathLi
         detector = detector_name(max_people)
         landmarker_bundle()   # built here once (BundleError now, not once per worker)
     progress(0, 0, f"scanning {len(paths)} input(s)")
-    if workers > 0 and paths:
+    if workers > 0 and paths and engine == "pool":
         start_fork_server()
     with Library.open(library_path) as lib:
         run = _Run(lib, model, progress, cancel, detector, detector_factory)
         try:
-            run.detect(run.plan(paths), workers)
+            run.detect(run.plan(paths), workers, engine, address)
         except Cancelled:
             raise IndexCancelled(run.report(cancelled=True)) from None
         return run.report()
@@ -178,12 +181,20 @@ class _Run:
             if job.outstanding == 0:
                 self._finish(job)
 
-    def detect(self, jobs: list[MediaJob], workers: int) -> None:
+    def detect(self, jobs: list[MediaJob], workers: int, engine: str = "pool", address: str | None = None) -> None:
         if not jobs:
             return
         self.lanes = max(1, workers)
         tasks = self._segments(jobs)
-        if workers <= 0:
+        if engine == "ray":
+            from .ray_engine import run_on_ray
+
+            try:
+                run_on_ray(tasks, self._take, workers, address, self.cancel, self.factory)
+            except BaseException:
+                self._mark_unfinished("cancelled")
+                raise
+        elif workers <= 0:
             self._detect_here(tasks)
         else:
             self._detect_in_pool(tasks, workers)
