@@ -39,7 +39,7 @@ def save_model(path: Path, net: PrVipeNet, scale: MatchingScale, card: dict, hal
     """Write weights + embedded card, then the sidecar card with the sha256. Returns the sidecar card."""
     from safetensors.torch import save_file
 
-    from ..io.atomic import atomic_path
+    from ..core.atomic import atomic_path
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

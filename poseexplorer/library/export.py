@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.skeleton import COCO13_NAMES, MEDIAPIPE33_NAMES
-from ..io.atomic import atomic_path
+from ..core.atomic import atomic_path
 from .people import all_rows
 from .store import Library
 from .tables import FrameTable, MediaInfo
