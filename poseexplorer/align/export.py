@@ -1,9 +1,13 @@
 """Synced side-by-side export: A's timeline on the left, B's frame from the sync map on the right.
 
 Readers follow poseexplorer.io.open_media's interface: len(reader), reader.fps, reader.size (w, h) and
-reader.read(i) -> RGB uint8 (H, W, 3). cv2 is imported only when exporting, so the package stays light.
-The video is written to a temporary file next to the target and renamed at the end: a cancelled or failed
-export leaves no half-written file and never clobbers an existing one before it is complete.
+reader.read(i) -> RGB uint8 (H, W, 3). cv2 and PyAV are imported only when exporting (the package stays light).
+.mp4/.m4v/.mov are H.264 (yuv420p, +faststart) through PyAV, whose wheels bundle ffmpeg with libx264: the
+file plays in browsers and on phones; .avi/.mkv are Motion-JPEG through OpenCV. The picture is scaled down
+to at most `max_width` pixels wide (four portrait views side by side were 4,336 px). The video is written
+to a temporary file next to the target and renamed at the end: a cancelled or failed export leaves no
+half-written file and never clobbers an existing one before it is complete; the file then gets the usual
+permissions (0666 less the umask, not the temporary file's 0600).
 """
 from __future__ import annotations
 
@@ -19,8 +23,11 @@ from ..jobs import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
 #: overlay(side, frame_index, rgb) -> rgb, side is "a" or "b"
 OverlayFn = Callable[[str, int, np.ndarray], np.ndarray]
-_CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".avi": "MJPG", ".mkv": "MJPG", ".mov": "mp4v"}
+_CODECS = {".mp4": "h264", ".m4v": "h264", ".avi": "MJPG", ".mkv": "MJPG", ".mov": "h264"}
+#: the widest exported picture by default (a full-HD screen); None = keep the sources' size
+MAX_WIDTH = 1920
 _COLOURS = {"a": (255, 140, 0), "b": (0, 170, 255)}
+SKELETON_COLOUR = (255, 140, 0)
 
 
 class ExportError(Exception):
@@ -93,13 +100,35 @@ def fit_height(rgb: np.ndarray, height: int) -> np.ndarray:
 _fit_height = fit_height  # the name poseexplorer.align.sync_export imports
 
 
-def _layout(reader_a: FrameReader, reader_b: FrameReader, height: int | None) -> tuple[int, int, int]:
-    """(height, width of A's panel, width of B's panel), even sizes for the codecs."""
+def draw_label(rgb: np.ndarray, text: str) -> np.ndarray:
+    """The text in white on a dark band at the top left of a copy of rgb (a view's name in an export)."""
+    import cv2
+
+    out = np.ascontiguousarray(rgb).copy()
+    scale = max(0.4, min(out.shape[:2]) / 600)
+    thick = max(1, round(scale * 1.5))
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    pad = max(2, th // 3)
+    out[:th + base + 2 * pad, :tw + 2 * pad] //= 3
+    cv2.putText(out, text, (pad, th + pad), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
+    return out
+
+
+def _layout(reader_a: FrameReader, reader_b: FrameReader, height: int | None,
+            max_width: int | None = None) -> tuple[int, int, int]:
+    """(height, width of A's panel, width of B's panel), even sizes for the codecs, at most max_width wide."""
     (wa, ha), (wb, hb) = reader_a.size, reader_b.size
     h = int(height or ha)
-    h -= h % 2
+    if max_width:
+        total = wa * h / ha + wb * h / hb
+        if total > max_width:
+            h = int(h * max_width / total)
+    h = max(2, h - h % 2)
     w_a, w_b = max(1, round(wa * h / ha)), max(1, round(wb * h / hb))
-    return h, w_a, w_b + (w_a + w_b) % 2
+    w_b += (w_a + w_b) % 2
+    if max_width and w_a + w_b > max_width:   # rounding up by a pixel or two
+        w_b -= w_a + w_b - max_width + (max_width % 2)
+    return h, w_a, w_b
 
 
 def _compose(left: np.ndarray, right: np.ndarray, h: int, w_a: int, w_b: int) -> np.ndarray:
@@ -112,16 +141,15 @@ def _compose(left: np.ndarray, right: np.ndarray, h: int, w_a: int, w_b: int) ->
 
 def export_synced_video(reader_a: FrameReader, reader_b: FrameReader, sync_map: np.ndarray,
                         out_path: str | os.PathLike, *, overlay=None, fps: float | None = None,
-                        height: int | None = None, progress: Progress = no_progress,
-                        cancel: CancelCheck = never_cancel) -> Path:
+                        height: int | None = None, max_width: int | None = MAX_WIDTH,
+                        progress: Progress = no_progress, cancel: CancelCheck = never_cancel) -> Path:
     """Write the side-by-side video; one output frame per A frame, B's frame = sync_map[i].
 
     overlay: None, overlay(side, frame_index, rgb) -> rgb, or (xy_a (Ta, 13, 2), xy_b (Tb, 13, 2)) skeletons
     in pixels. fps: output rate (default A's). height: output height (default A's); B is scaled to it.
+    max_width: the picture is scaled down to at most this width (None: no limit).
     Raises ExportError for an unwritable target, jobs.Cancelled when cancel() turns true.
     """
-    import cv2
-
     out_path = Path(out_path)
     sync_map = np.asarray(sync_map)
     ta, tb = len(reader_a), len(reader_b)
@@ -129,29 +157,90 @@ def export_synced_video(reader_a: FrameReader, reader_b: FrameReader, sync_map: 
         raise ValueError(f"sync_map must have one B frame per A frame: shape ({ta},), got {sync_map.shape}")
     if ta and (sync_map.min() < 0 or sync_map.max() >= tb):
         raise ValueError(f"sync_map refers to B frames outside 0..{tb - 1}")
-    fourcc = _check_target(out_path)
+    codec = _check_target(out_path)
     draw = _overlay_fn(overlay)
-    h, w_a, w_b = _layout(reader_a, reader_b, height)
+    h, w_a, w_b = _layout(reader_a, reader_b, height, max_width)
     fd, tmp = tempfile.mkstemp(suffix=out_path.suffix, prefix=".export-", dir=out_path.parent)
     os.close(fd)
-    writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*fourcc), float(fps or reader_a.fps or 25.0),
-                             (w_a + w_b, h))
+    rate = float(fps or reader_a.fps or 25.0)
+    writer = None
     try:
-        if not writer.isOpened():
-            raise ExportError(f"cannot write {out_path}: OpenCV could not open a {fourcc} video writer")
+        writer = (_H264Writer if codec == "h264" else _Cv2Writer)(tmp, codec, rate, (w_a + w_b, h))
         _write_frames(writer, reader_a, reader_b, sync_map, draw, (h, w_a, w_b), progress, cancel)
-        writer.release()
+        writer.close()
         os.replace(tmp, out_path)
+        os.chmod(out_path, 0o666 & ~_umask())
     except BaseException:
-        writer.release()
+        if writer is not None:
+            writer.close()
         Path(tmp).unlink(missing_ok=True)
         raise
     return out_path
 
 
-def _write_frames(writer, reader_a, reader_b, sync_map, draw, layout, progress, cancel) -> None:
-    import cv2
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
+
+class _H264Writer:
+    """H.264 in MP4 through PyAV (libx264, yuv420p, crf 23, moov atom first for streaming)."""
+
+    def __init__(self, path: str, codec: str, fps: float, size: tuple[int, int]) -> None:
+        import av
+        from fractions import Fraction
+
+        try:
+            self._out = av.open(path, "w", options={"movflags": "+faststart"})
+            rate = Fraction(fps).limit_denominator(1001)
+            self._stream = self._out.add_stream("libx264", rate=rate)
+        except (av.FFmpegError, ValueError) as exc:
+            raise ExportError(f"cannot write {path}: PyAV could not open an H.264 writer ({exc})") from exc
+        self._stream.width, self._stream.height = size
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": "23", "preset": "veryfast"}
+        self._closed = False
+
+    def write(self, rgb: np.ndarray) -> None:
+        import av
+
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        for packet in self._stream.encode(frame):
+            self._out.mux(packet)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            for packet in self._stream.encode():
+                self._out.mux(packet)
+        finally:
+            self._out.close()
+
+
+class _Cv2Writer:
+    """Motion-JPEG (.avi, .mkv) through OpenCV."""
+
+    def __init__(self, path: str, fourcc: str, fps: float, size: tuple[int, int]) -> None:
+        import cv2
+
+        self._writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*fourcc), fps, size)
+        if not self._writer.isOpened():
+            self._writer.release()
+            raise ExportError(f"cannot write {path}: OpenCV could not open a {fourcc} video writer")
+
+    def write(self, rgb: np.ndarray) -> None:
+        import cv2
+
+        self._writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
+    def close(self) -> None:
+        self._writer.release()
+
+
+def _write_frames(writer, reader_a, reader_b, sync_map, draw, layout, progress, cancel) -> None:
     ta, cached = len(sync_map), (-1, None)
     for i in range(ta):
         if cancel():
@@ -163,6 +252,6 @@ def _write_frames(writer, reader_a, reader_b, sync_map, draw, layout, progress, 
         right = cached[1]
         if draw is not None:
             left, right = draw("a", i, left), draw("b", j, right)
-        writer.write(cv2.cvtColor(_compose(left, right, *layout), cv2.COLOR_RGB2BGR))
+        writer.write(_compose(left, right, *layout))
         if i % 10 == 0 or i == ta - 1:
             progress(i + 1, ta, f"frame {i + 1} of {ta}")
