@@ -72,61 +72,97 @@ def _tile_sizes(na: int, nb: int, pairs: int) -> tuple[int, int]:
     return rows, cols
 
 
+def _augmented(za: np.ndarray, zb: np.ndarray, a: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rows [-2 a^2 x, a^2 |x|^2, a^2] (Na, K, D + 2) and [y, 1, |y|^2] (Nb, K2, D + 2), float32, after
+    moving the origin to the mean of the za samples, so that left . right = a^2 |x - y|^2."""
+    za, zb = np.asarray(za, np.float32), np.asarray(zb, np.float32)
+    if za.ndim != 3 or zb.ndim != 3 or za.shape[2] != zb.shape[2]:
+        raise ValueError(f"samples must be (Na, K, D) and (Nb, K2, D), got {za.shape} and {zb.shape}")
+    origin = za.reshape(-1, za.shape[2]).mean(0, dtype=np.float64).astype(np.float32) if za.size else 0.0
+    a2 = np.float32(a) ** 2
+    x, y = za - origin, zb - origin
+    left = np.concatenate([x * (-2.0 * a2), (x * x).sum(2, keepdims=True) * a2, np.full(x.shape[:2] + (1,), a2)], 2)
+    right = np.concatenate([y, np.ones(y.shape[:2] + (1,)), (y * y).sum(2, keepdims=True)], 2)
+    return left.astype(np.float32), right.astype(np.float32)
+
+
+def _mean_probability(d: np.ndarray, b: float) -> np.ndarray:
+    """d: (n, K, K2 * m) float32 a^2 d^2 with columns ordered (sample, pose), overwritten.
+    -> (n, m) mean over the K x K2 sample pairs of 0.9 sigmoid(b - a d) + 0.05."""
+    k = d.shape[1]
+    with np.errstate(over="ignore"):
+        np.maximum(d, np.float32(0.0), out=d)
+        np.sqrt(d, out=d)
+        d -= np.float32(b)
+        np.exp(d, out=d)
+        d += 1.0
+        np.reciprocal(d, out=d)  # sigmoid(b - a d)
+    return np.ones((1, k), np.float32) @ d  # BLAS sums over K: (n, 1, K2 * m)
+
+
+def _finish(s: np.ndarray, k: int, k2: int, m: int) -> np.ndarray:
+    """(n, 1, K2 * m) sums over K -> (n, m) probabilities."""
+    return s.reshape(len(s), k2, m).sum(1) * (0.9 / (k * k2)) + 0.05
+
+
 def probability_from_samples(za: np.ndarray, zb: np.ndarray, a: float, b: float,
                              threads: bool | None = None) -> np.ndarray:
     """Mean over all K x K sample pairs of p(|z1 - z2|). za: (Na, K, D), zb: (Nb, K2, D) -> (Na, Nb) float64.
 
-    Squared distances come from one matrix product of augmented rows [-2 a^2 x, a^2 |x|^2, a^2] and
-    [y, 1, |y|^2] (so the square root gives a d directly), after moving the origin to the mean of the
-    za samples so float32 keeps its precision for near neighbours. threads: None = when the job is big.
+    Squared distances come from one matrix product of augmented rows (see _augmented; the square root
+    then gives a d directly), in cache-sized tiles. threads: None = when the job is big.
     """
-    za, zb = np.asarray(za, np.float32), np.asarray(zb, np.float32)
-    if za.ndim != 3 or zb.ndim != 3 or za.shape[2] != zb.shape[2]:
-        raise ValueError(f"samples must be (Na, K, D) and (Nb, K2, D), got {za.shape} and {zb.shape}")
-    na, k, dim = za.shape
-    nb, k2, _ = zb.shape
+    left, right = _augmented(za, zb, a)
+    na, k, dim2 = left.shape
+    nb, k2, _ = right.shape
     out = np.empty((na, nb), np.float64)
     if na == 0 or nb == 0:
         return out
-    origin = za.reshape(-1, dim).mean(0, dtype=np.float64).astype(np.float32)
-    a2 = np.float32(a) ** 2
-    x = (za - origin).reshape(na * k, dim)
-    y = zb - origin
-    left = np.concatenate([x * (-2.0 * a2), (x * x).sum(1, keepdims=True) * a2, np.full((na * k, 1), a2)],
-                          1).astype(np.float32)
-    right = np.concatenate([y, np.ones((nb, k2, 1)), (y * y).sum(2, keepdims=True)], 2).astype(np.float32)
     rows, cols = _tile_sizes(na, nb, k * k2)
     # per column tile, the (D + 2, K2 * cols) right factor with columns ordered (sample, pose)
-    factors = [np.ascontiguousarray(right[j:j + cols].transpose(2, 1, 0).reshape(dim + 2, -1))
+    factors = [np.ascontiguousarray(right[j:j + cols].transpose(2, 1, 0).reshape(dim2, -1))
                for j in range(0, nb, cols)]
-    shift, scale = np.float32(b), 0.9 / (k * k2)
-    ones = np.ones((1, k), np.float32)
+    flat = left.reshape(na * k, dim2)
 
     def tile(task: tuple[int, int]) -> None:
         i, j = task
         n = min(rows, na - i)
         f = factors[j // cols]
         m = f.shape[1] // k2
-        d = left[i * k:(i + n) * k] @ f  # (n K, K2 m): a^2 d^2
-        with np.errstate(over="ignore"):
-            np.maximum(d, np.float32(0.0), out=d)
-            np.sqrt(d, out=d)
-            d -= shift
-            np.exp(d, out=d)
-            d += 1.0
-            np.reciprocal(d, out=d)  # sigmoid(b - a d)
-        s = (ones @ d.reshape(n, k, k2 * m)).reshape(n, k2, m).sum(1)  # BLAS sums over K, then K2
-        out[i:i + n, j:j + m] = s * scale + 0.05
+        d = (flat[i * k:(i + n) * k] @ f).reshape(n, k, k2 * m)
+        out[i:i + n, j:j + m] = _finish(_mean_probability(d, b), k, k2, m)
 
     tasks = [(i, j) for i in range(0, na, rows) for j in range(0, nb, cols)]
-    if threads is None:
-        threads = na * nb * k * k2 >= _THREADED_MIN and len(tasks) > 1
-    if threads:
+    _run(tile, tasks, na * nb * k * k2 >= _THREADED_MIN if threads is None else threads)
+    return out
+
+
+def _run(fn, tasks: list, threads: bool) -> None:
+    """fn(task) for every task, on the thread pool when asked and worth it."""
+    if threads and len(tasks) > 1:
         with _single_threaded_blas():  # BLAS threads inside ours would only spin
-            list(_pool().map(tile, tasks))
+            list(_pool().map(fn, tasks))
     else:
         for t in tasks:
-            tile(t)
+            fn(t)
+
+
+def candidate_probability(za: np.ndarray, zb: np.ndarray, candidates: np.ndarray, a: float, b: float) -> np.ndarray:
+    """P of each za pose with its own candidate zb poses (a shortlist, as the trainer's validation ranks).
+    za: (N, K, D), zb: (Nb, K2, D), candidates: (N, M) indices into zb -> (N, M) float64."""
+    left, right = _augmented(za, zb, a)
+    candidates = np.asarray(candidates)
+    n_all, m = candidates.shape
+    k, k2, dim2 = left.shape[1], right.shape[1], right.shape[2]
+    out = np.empty((n_all, m), np.float64)
+    rows = max(1, TILE_ELEMENTS // max(1, k * k2 * m))
+
+    def block(i: int) -> None:
+        cand = right[candidates[i:i + rows]]  # (n, M, K2, D + 2)
+        factor = cand.transpose(0, 3, 2, 1).reshape(len(cand), dim2, k2 * m)
+        out[i:i + rows] = _finish(_mean_probability(left[i:i + rows] @ factor, b), k, k2, m)
+
+    _run(block, list(range(0, n_all, rows)), n_all * m * k * k2 >= _THREADED_MIN)
     return out
 
 
@@ -146,16 +182,6 @@ def reference_probability_from_samples(za: np.ndarray, zb: np.ndarray, a: float,
         d2 = sq_a.reshape(-1, 1) + sq_b.reshape(1, -1) - 2.0 * dot
         d = np.sqrt(np.maximum(d2, 0.0)).reshape(len(blk), k, nb, k2)
         out[s:s + rows] = probability_from_distance(d, a, b).mean(axis=(1, 3))
-    return out
-
-
-def candidate_probability(za: np.ndarray, zb: np.ndarray, candidates: np.ndarray, a: float, b: float) -> np.ndarray:
-    """P of each za pose with its own candidate zb poses. za: (N, K, D), zb: (Nb, K2, D), candidates: (N, M)
-    indices into zb -> (N, M) float64 (a shortlist, as the trainer's validation ranks)."""
-    candidates = np.asarray(candidates)
-    out = np.empty(candidates.shape, np.float64)
-    for i in range(len(candidates)):
-        out[i] = probability_from_samples(za[i:i + 1], zb[candidates[i]], a, b, threads=False)[0]
     return out
 
 
