@@ -21,6 +21,7 @@ from ..align.video_sync import PoseSequence, SyncResult
 from ..io.kinds import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS
 from ..session.sync_jobs import SYNCABLE_KINDS, Source, VideoSource, make_export_job, make_sync_job
 from .sync.cost_view import CostMatrixView
+from .sync.export_dialog import ExportOptions, ExportOptionsDialog, export_finished_box
 from .sync.players import SyncPlayers
 from .worker import JobWorker
 
@@ -48,6 +49,8 @@ class SyncPanel(QWidget):
         self._sources: list[Source] = []
         self._result: SyncResult | None = None
         self._worker: JobWorker | None = None
+        self.export_options = ExportOptions()
+        self.finished_box = None
         self.setAcceptDrops(True)
         self._build()
 
@@ -298,17 +301,34 @@ class SyncPanel(QWidget):
     def _choose_export(self) -> None:
         if self._result is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export synced video", "synced.mp4", "MP4 video (*.mp4)")
+        dialog = ExportOptionsDialog(self, self.export_options)
+        if not dialog.exec():
+            return
+        self.export_options = dialog.options()
+        path, _ = QFileDialog.getSaveFileName(self, "Export synced video", "synced.mp4",
+                                              "MP4 video, H.264 (*.mp4);;Motion-JPEG AVI (*.avi)")
         if path:
-            self.export(path)
+            self.export(path, self.export_options, show_finished=True)
 
-    def export(self, out_path: str) -> None:
-        """Write every video side by side on the reference's timeline, with the current nudges and flips."""
+    def export(self, out_path: str, options: ExportOptions | None = None, show_finished: bool = False) -> None:
+        """Write every video side by side on the reference's timeline, with the current nudges and flips,
+        and the skeletons, names and size limit of `options` (default: plain pictures, at most 1920 px)."""
         if self._result is None or self.is_busy():
             return
+        options = options or ExportOptions(skeletons=False, labels=False)
         flips = [v.is_flipped() for v in self.players.views()]
-        job = make_export_job(self._result, self.players.tracks, flips, str(out_path))
-        self._run(job, "export", lambda _res: self.exported.emit(str(out_path)))
+        extra = dict(max_width=options.max_width,
+                     labels=self.players.names() if options.labels else None,
+                     skeletons=self.players.skeletons() if options.skeletons else None)
+        job = make_export_job(self._result, self.players.tracks, flips, str(out_path), **extra)
+        self._run(job, "export", lambda _res: self._exported(str(out_path), show_finished))
+
+    def _exported(self, path: str, show_finished: bool) -> None:
+        self.info.setText(f"Exported {path}")
+        self.exported.emit(path)
+        if show_finished:
+            self.finished_box = export_finished_box(self, path)
+            self.finished_box.open()
 
     # --- worker plumbing ------------------------------------------------------------------------
     def _run(self, job, name: str, on_done) -> None:

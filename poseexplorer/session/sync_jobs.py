@@ -168,9 +168,11 @@ def _scaled(progress: Progress, part: int, parts: int) -> Progress:
     return report
 
 
-def make_export_job(result: SyncResult, tracks: list[FollowerTrack], flips: list[bool], out_path: str) -> Job:
+def make_export_job(result: SyncResult, tracks: list[FollowerTrack], flips: list[bool], out_path: str,
+                    **options) -> Job:
     """A job that opens the videos of a SyncResult and writes them side by side on the reference's timeline
-    with the given (nudged) tracks and left/right flips (reference first); returns the written path."""
+    with the given (nudged) tracks and left/right flips (reference first); returns the written path.
+    options: export_synced_group's labels, skeletons and max_width."""
 
     def job(progress: Progress, cancel: CancelCheck) -> Path:
         from ..io import open_media
@@ -179,7 +181,7 @@ def make_export_job(result: SyncResult, tracks: list[FollowerTrack], flips: list
         try:
             readers.append(open_media(result.reference.path))
             readers += [open_media(f.path_to_video) for f in result.followers]
-            return export_synced_group(readers[0], readers[1:], tracks, out_path, flips, progress, cancel)
+            return export_synced_group(readers[0], readers[1:], tracks, out_path, flips, progress, cancel, **options)
         finally:
             for r in readers:
                 r.close()

@@ -236,6 +236,14 @@ class SyncPlayers(QWidget):
     def views(self) -> list[VideoFrameView]:
         return list(self._views)
 
+    def names(self) -> list[str]:
+        """The videos' names, reference first."""
+        return list(self._names)
+
+    def skeletons(self) -> list[np.ndarray | None]:
+        """Per video its (T, 13, 2) keypoints in its pixels, or None (reference first)."""
+        return list(self._skeletons)
+
     def follower_controls(self) -> list[FollowerControls]:
         return list(self._controls)
 
