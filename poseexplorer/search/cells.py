@@ -207,9 +207,11 @@ class CellIndex:
             c = g // BANDS
             n = gap[c] / np.maximum(dist[c], 1e-12)[:, None]  # (m, D)
             lead = (n @ u.T).min(1)  # min_k u_k . n
-            prod = eps_index[None] * n[:, None, :]  # (m, K, D)
-            spread = (np.einsum("mkd,md->mk", np.maximum(prod, 0), self.smax[g])
-                      + np.einsum("mkd,md->mk", np.minimum(prod, 0), self.smin[g])).max(1)
+            # sum_d eps_ld n_d s_d with s_d at smax or smin by the sign of eps_ld n_d, as two products:
+            # = eps_l . (n * mid) + |eps_l| . (|n| * half), mid/half the centre/half-width of [smin, smax]
+            smin, smax = self.smin[g], self.smax[g]
+            spread = ((n * (0.5 * (smax + smin))) @ eps_index.T
+                      + (np.abs(n) * (0.5 * (smax - smin))) @ np.abs(eps_index).T).max(1)
             lo, hi = self.mlo[g] - self.centroids[c], self.mhi[g] - self.centroids[c]
             box = np.maximum(n * hi, n * lo).sum(1)
             out.append(g[dist[c] + lead - np.minimum(self.R[g], box) - spread <= reach])

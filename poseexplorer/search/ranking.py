@@ -175,7 +175,9 @@ def rank_cells(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndar
     rows = cells.rows_of_groups(cells.groups_within(mq_caller, u, rho_q, eps_index, reach + _SLACK))
     if len(rows) > 50 * max_candidates:
         return None
-    rows = allowed_among(rows[~np.isin(rows, first)])
+    scored = np.zeros(len(mean), bool)
+    scored[first] = True
+    rows = allowed_among(rows[~scored[rows]])
     # per row: the cheap bound, then the projection bound (as in rank_fast)
     gap = np.take(mean, rows, axis=0) - mq[None]
     near = np.sqrt(np.einsum("ij,ij->i", gap, gap)) - np.take(rho, rows) <= reach + rho_q

@@ -1,0 +1,184 @@
+"""Benchmark: search at 1M-10M+ poses memory-mapped from disk, FAISS cells against the full scan and exhaustive.
+
+    nice -n 10 .venv/bin/python benchmarks/search_scale.py [--sizes 1e6,3e6,1e7] [--dir /tmp/pe_search_scale]
+        [--queries 100] [--exhaustive-queries 3] [--k 10]
+
+Library: synthetic but shaped like real embeddings. 20,000 CMU motion-capture frames (../shared/data/mocap/
+cmu_joints) are projected through random cameras and embedded with the bundled model; a 64-component
+Gaussian mixture is fitted to their means, and each generated pose takes the stddev of a real pose of its
+component (scaled by exp(N(0, 0.1))). Without ../shared the trajectory generator of
+poseexplorer.search.synthetic is used instead. Means and stddevs are written once as float32 .npy files under
+--dir (reused by later runs) and memory-mapped: PoseIndex(centre=False) keeps them on disk; only derived
+(N,) arrays and the cells live in memory. Queries are 2,000 held-out real embeddings (not in the mixture
+fit), no filter. For every size and query: PoseIndex.query (the cells path), query(cells=False) (the full
+certified scan of ranking.rank_fast) and, for the first --exhaustive-queries at the smallest size only,
+query(exhaustive=True) (the sampled probability of every pose: minutes per query at 10M on 2 cores). Printed per size: build time, median/p90 latency of each path and
+process CPU per query, top-k agreement, how often the cells certified the answer, rows read, peak memory.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+
+import numpy as np  # noqa: E402
+
+from poseexplorer.core.poses import Embedding  # noqa: E402
+from poseexplorer.search import PoseIndex  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+CMU = REPO.parent / "shared" / "data" / "mocap" / "cmu_joints" / "cmu_joints24.npz"
+FREE_MARGIN = 20e9
+
+
+def real_embeddings(n: int, seed: int = 0):
+    """(Embedding (n, 16) of real mocap poses seen through random cameras, a, b) from the bundled model."""
+    import poseexplorer as px
+    from poseexplorer.core.camera import random_camera_2d
+    from trainer.mocap.cmu_joints import cmu_to_h36m
+
+    data = np.load(CMU)
+    rng = np.random.default_rng(seed)
+    frames = np.sort(rng.choice(len(data["root"]), n, replace=False))
+    joints = data["local"][frames].astype(np.float32) + data["root"][frames][:, None]
+    h36m, _ = cmu_to_h36m(joints)
+    model = px.load_model()
+    return model.embed(random_camera_2d(h36m, rng)), float(model.a), float(model.b)
+
+
+def write_library(folder: Path, n: int, seed: int = 0) -> tuple[Embedding, float, float]:
+    """Generate (once) n poses as mean.npy / stddev.npy under folder; returns the held-out query poses."""
+    folder.mkdir(parents=True, exist_ok=True)
+    queries_file = folder / "queries.npz"
+    done = folder / f"done-{n}"
+    if done.exists():
+        q = np.load(queries_file)
+        return Embedding(q["mean"], q["stddev"]), float(q["a"]), float(q["b"])
+    need = 2 * n * 16 * 4
+    if shutil.disk_usage(folder).free - need < FREE_MARGIN:
+        raise SystemExit(f"not enough disk in {folder} for {n:,} poses ({need / 1e9:.1f} GB + 20 GB margin)")
+    rng = np.random.default_rng(seed)
+    mean = np.lib.format.open_memmap(folder / "mean.npy", "w+", np.float32, (n, 16))
+    std = np.lib.format.open_memmap(folder / "stddev.npy", "w+", np.float32, (n, 16))
+    chunk = 1_000_000
+    if CMU.exists():
+        from sklearn.mixture import GaussianMixture
+
+        real, a, b = real_embeddings(20_000, seed)
+        origin = real.mean[:18_000].mean(0)
+        fit_mean, fit_std = real.mean[:18_000] - origin, real.stddev[:18_000]
+        gmm = GaussianMixture(64, covariance_type="full", random_state=seed, max_iter=200).fit(fit_mean)
+        members = [np.flatnonzero(gmm.predict(fit_mean) == c) for c in range(64)]
+        queries = Embedding(real.mean[18_000:] - origin, real.stddev[18_000:])
+        for s in range(0, n, chunk):
+            m = min(chunk, n - s)
+            x, comp = gmm.sample(m)
+            perm = rng.permutation(m)  # gmm.sample returns the points grouped by component
+            x, comp = x[perm], comp[perm]
+            donor = np.array([members[c][rng.integers(len(members[c]))] if len(members[c]) else 0 for c in comp])
+            mean[s:s + m] = x.astype(np.float32)
+            std[s:s + m] = fit_std[donor] * np.exp(rng.normal(0, 0.1, (m, 1))).astype(np.float32)
+    else:
+        from poseexplorer.search.synthetic import synthetic_library
+
+        a, b = 0.52, -0.5
+        emb, _ = synthetic_library(n + 2_000, seed=seed)
+        origin = emb.mean[:n].mean(0)
+        mean[:] = emb.mean[:n] - origin
+        std[:] = emb.stddev[:n]
+        queries = Embedding(emb.mean[n:] - origin, emb.stddev[n:])
+    mean.flush()
+    std.flush()
+    np.savez(queries_file, mean=queries.mean, stddev=queries.stddev, a=a, b=b)
+    done.touch()
+    return queries, a, b
+
+
+def timed(fn):
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
+def run_size(folder: Path, n: int, queries: Embedding, a: float, b: float, args) -> dict:
+    mean = np.load(folder / "mean.npy", mmap_mode="r")[:n]
+    std = np.load(folder / "stddev.npy", mmap_mode="r")[:n]
+    media = np.arange(n, dtype=np.int64) // 250
+    index, t_build, _ = timed(lambda: PoseIndex(np.arange(n), media, Embedding(mean, std), a, b,
+                                                cells=True, centre=False))
+    rss_built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res = {k: [] for k in ("cells", "cells_cpu", "full", "full_cpu", "exh")}
+    same_full = same_exh = certified = 0
+    read = []
+    index.query(queries[0], k=args.k)  # warm-up (page-in, BLAS)
+    for qi in range(args.queries):
+        q = queries[qi]
+        fast, t, c = timed(lambda: index.query(q, k=args.k))
+        res["cells"].append(t)
+        res["cells_cpu"].append(c)
+        certified += index.last_stats.cells and index.last_stats.certified
+        read.append(index.last_stats.allowed)
+        full, t, c = timed(lambda: index.query(q, k=args.k, cells=False))
+        res["full"].append(t)
+        res["full_cpu"].append(c)
+        same_full += [h.row for h in fast] == [h.row for h in full]
+        if qi < args.exhaustive_queries and n == min(args.size_list):
+            exact, t, _ = timed(lambda: index.query(q, k=args.k, exhaustive=True))
+            res["exh"].append(t)
+            same_exh += [h.row for h in fast] == [h.row for h in exact]
+    ms = {k: np.array(v) * 1e3 for k, v in res.items()}
+    return dict(n=n, build=t_build, ms=ms, same_full=same_full, same_exh=same_exh, certified=certified,
+                read=int(np.median(read)), rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                rss_built=rss_built, groups=index.cells.n_groups)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1e6,3e6,1e7", help="comma-separated library sizes")
+    ap.add_argument("--dir", type=Path, default=Path("/tmp/pe_search_scale"))
+    ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--exhaustive-queries", type=int, default=2)
+    ap.add_argument("--k", type=int, default=10)
+    args = ap.parse_args()
+    sizes = args.size_list = [int(float(s)) for s in args.sizes.split(",")]
+    (queries, a, b), t_gen, _ = timed(lambda: write_library(args.dir, max(sizes)))
+    source = "GMM fitted to the bundled model's embeddings of CMU mocap" if CMU.exists() else "trajectory generator"
+    print(f"library on disk: {args.dir} ({max(sizes):,} poses, {source}; ready in {t_gen:.0f} s); "
+          f"a={a:.3f}, b={b:.3f}; free disk {shutil.disk_usage(args.dir).free / 1e9:.0f} GB")
+    rows = []
+    for n in sizes:
+        r = run_size(args.dir, n, queries, a, b, args)
+        rows.append(r)
+        ms = r["ms"]
+        print(f"\n{n:,} poses: index + cells built in {r['build']:.0f} s ({r['groups']:,} groups); "
+              f"load average {os.getloadavg()[0]:.1f} (2 cores, shared)")
+        print(f"  {'':30s}{'median':>9s}{'p90':>9s}{'CPU med':>9s}   (ms per query)")
+        print(f"  {'cells (FAISS + certificate)':30s}{np.median(ms['cells']):9.1f}"
+              f"{np.percentile(ms['cells'], 90):9.1f}{np.median(ms['cells_cpu']):9.1f}")
+        print(f"  {'full certified scan':30s}{np.median(ms['full']):9.1f}"
+              f"{np.percentile(ms['full'], 90):9.1f}{np.median(ms['full_cpu']):9.1f}")
+        if len(ms["exh"]):
+            print(f"  {'exhaustive scoring':30s}{np.median(ms['exh']):9.1f}  ({len(ms['exh'])} queries)")
+        print(f"  speed-up, median: cells vs full scan {np.median(ms['full']) / np.median(ms['cells']):.1f} x"
+              + (f", vs exhaustive {np.median(ms['exh']) / np.median(ms['cells']):.0f} x" if len(ms["exh"]) else "")
+              + f"; median < 50 ms -> {'PASS' if np.median(ms['cells']) < 50 else 'FAIL'}")
+        print(f"  identical top-{args.k}: vs full scan {r['same_full']}/{args.queries} "
+              f"({100 * r['same_full'] / args.queries:.0f} %), vs exhaustive {r['same_exh']}/"
+              f"{min(args.exhaustive_queries, args.queries)}; certified by the cells {r['certified']}/"
+              f"{args.queries} (others fell back to the full scan)")
+        print(f"  rows read per query (median) {r['read']:,} of {n:,}; peak RSS after build "
+              f"{r['rss_built']:.0f} MB, after queries {r['rss']:.0f} MB")
+    if len(rows) > 1:
+        print("\nscaling (median ms, cells / full scan):  "
+              + "   ".join(f"{r['n'] / 1e6:g}M: {np.median(r['ms']['cells']):.1f} / {np.median(r['ms']['full']):.1f}"
+                         for r in rows))
+
+
+if __name__ == "__main__":
+    main()
