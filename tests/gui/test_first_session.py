@@ -241,3 +241,21 @@ def test_four_synced_videos_and_their_play_controls_fit_a_1366_x_768_window(qtbo
         assert viewport.contains(corner), (button, corner, viewport)
     w.sync_panel.players.clear()
     w.close()
+
+
+def test_a_manual_sync_point_makes_the_follower_show_that_frame_at_this_instant(qtbot):
+    from poseexplorer.align.playback import FollowerTrack
+    from poseexplorer.gui.sync.players import SyncPlayers
+
+    players = SyncPlayers()
+    qtbot.addWidget(players)
+    sync_map = np.clip(np.arange(100) * 2 // 3 + 5, 0, 79)          # a follower at 2/3 speed, 5 frames late
+    players.set_videos([_Reader(100), _Reader(80)], ["ref.mp4", "fol.mp4"], 30.0,
+                       [FollowerTrack(sync_map, 80, 20.0)])
+    players.seek(40)
+    assert players.tracks[0].frame_for(40) == sync_map[40]
+    players.set_sync_point(0, 20)                 # the user marks follower frame 20 as this instant
+    assert players.tracks[0].frame_for(40) == 20
+    assert players.follower_controls()[0].nudge.value() == 20 - sync_map[40]
+    assert players.tracks[0].frame_for(70) == sync_map[70] + 20 - sync_map[40]   # the rest shifts along
+    players.clear()

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QStyle, QVBoxLayout,
-    QWidget,
+    QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QStyle, QToolButton,
+    QVBoxLayout, QWidget,
 )
 
 from ...align.playback import (
@@ -37,6 +37,7 @@ class FollowerControls(QWidget):
 
     nudgeChanged = Signal(int)
     flipChanged = Signal(bool)
+    syncPointRequested = Signal()
 
     def __init__(self, mirrored: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +50,12 @@ class FollowerControls(QWidget):
         self.nudge.setToolTip("Shift this video against the reference by whole frames of this video")
         self.nudge.valueChanged.connect(self.nudgeChanged)
         row.addWidget(self.nudge)
+        self.mark = QToolButton()
+        self.mark.setText("⌖")
+        self.mark.setToolTip("Sync point: give the frame of this video that shows the same instant as the "
+                             "reference's current frame (the nudge is set from it)")
+        self.mark.clicked.connect(self.syncPointRequested)
+        row.addWidget(self.mark)
         self.flip = QCheckBox("⇋")
         self.flip.setToolTip("Show this video flipped left/right")
         self.flip.toggled.connect(self.flipChanged)
@@ -195,6 +202,7 @@ class SyncPlayers(QWidget):
             controls = FollowerControls(track.mirrored)
             controls.nudgeChanged.connect(lambda v, j=i - 1: self.set_nudge(j, v))
             controls.flipChanged.connect(view.set_flipped)
+            controls.syncPointRequested.connect(lambda j=i - 1: self._ask_sync_point(j))
             self._controls.append(controls)
             box.addWidget(controls)
         return column
@@ -271,6 +279,26 @@ class SyncPlayers(QWidget):
         self._shown[follower + 1] = self._requested[follower + 1] = -1
         self._pending[follower + 1] = None
         self._render()
+
+    def set_sync_point(self, follower: int, follower_frame: int) -> None:
+        """A manual sync point: follower frame `follower_frame` shows the same instant as the reference's
+        current frame. Sets the follower's nudge so (shown in its controls); the DTW map keeps the rest."""
+        ref = self.reference_frame()
+        if ref < 0:
+            return
+        base = replace(self._tracks[follower], nudge=0).frame_for(ref)
+        self._controls[follower].nudge.setValue(int(follower_frame) - base)   # its signal calls set_nudge
+
+    def _ask_sync_point(self, follower: int) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        track = self._tracks[follower]
+        shown = track.frame_for(max(0, self.reference_frame()))
+        frame, ok = QInputDialog.getInt(self, "Sync point", f"Frame of {self._names[follower + 1]} that shows the "
+                                        f"same instant as reference frame {self.reference_frame()}:",
+                                        shown, 0, track.n_frames - 1)
+        if ok:
+            self.set_sync_point(follower, frame)
 
     def set_speed(self, speed: float) -> None:
         self.speed.setValue(clamp_speed(speed))
