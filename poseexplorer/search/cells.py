@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 
-CELLS_MIN = 200_000  # PoseIndex builds cells automatically from this many poses on
 BANDS = 4
 _CHUNK = 1 << 18
 

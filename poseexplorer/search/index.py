@@ -15,10 +15,12 @@ So M adapts to the query: tight clusters and small stddevs need few candidates, 
 If the certified set would exceed `max_candidates`, the best `max_candidates` by bound are scored and the
 query is flagged uncertified (benchmarks/search.py reports how often that happens and the agreement).
 
-Large libraries (CELLS_MIN poses and more) also get a CellIndex (cells.py: fine FAISS k-means cells cut
-into rho bands, with per-group bounds): the first candidates come from its IVF and step 3 reads only the
-groups that can hold a candidate instead of all N rows, with the same certificate; when that path cannot
-certify, the query falls back to the full scan above.
+An index built with cells=True also gets a CellIndex (cells.py: fine FAISS k-means cells cut into rho
+bands, with per-group bounds): the first candidates come from its IVF and step 3 reads only the groups
+that can hold a candidate instead of all N rows, with the same certificate; when that path cannot certify,
+the query falls back to the full scan above. It is opt-in: on embeddings shaped like the bundled model's,
+the exact reach covers a few percent of the library and the full scan is still faster up to 10M poses
+(benchmarks/search_scale.py).
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ import numpy as np
 from ..core.poses import Embedding
 from ..core.probability import DEFAULT_SAMPLES, noise_table
 from .filters import allowed_rows
-from .cells import CELLS_MIN, CellIndex, ids_fingerprint
+from .cells import CellIndex, ids_fingerprint
 from .ranking import Ranked, rank_cells, rank_exhaustive, rank_fast, top_indices
 from .scoring import query_samples
 
@@ -82,15 +84,15 @@ class PoseIndex:
     mirror=True when the query's mirrored embedding is not passed.
     Memory: about 2 x N x D x 4 bytes plus a few (N,) arrays (about 150 MB for 1M poses at D = 16), plus
     N x D x 2 bytes for the cells' fp16 copy of the means when they are built.
-    cells: a CellIndex over these poses (e.g. CellIndex.load with ids_fingerprint), True / False to build
-    one or not, None (default) to build one from CELLS_MIN poses on.
+    cells: a CellIndex over these poses (e.g. CellIndex.load with ids_fingerprint), True to build one,
+    False (default) for none.
     centre: False uses the means as given (no copy: memory-mapped arrays stay on disk); they should then
     be roughly centred already, since the full scan expands |m - q|^2 in float32.
     """
 
     def __init__(self, pose_ids, media_ids, embedding: Embedding, a: float, b: float, visibility=None,
                  mirrored_embedding: Embedding | None = None, *, samples: int = DEFAULT_SAMPLES, seed: int = 0,
-                 max_candidates: int = 20_000, cells: CellIndex | bool | None = None, centre: bool = True) -> None:
+                 max_candidates: int = 20_000, cells: CellIndex | bool = False, centre: bool = True) -> None:
         if not a > 0:
             raise ValueError(f"the probability slope a must be > 0, got {a}")
         self.a, self.b, self.samples, self.seed = float(a), float(b), int(samples), int(seed)
@@ -101,8 +103,6 @@ class PoseIndex:
         self._mirror = None if mirrored_embedding is None else self._check_mirror(mirrored_embedding)
         self._twin: PoseIndex | None = None  # the mirrored library as an index, built on first use
         self.last_stats: QueryStats | None = None
-        if cells is None:
-            cells = len(self) >= CELLS_MIN
         if isinstance(cells, CellIndex):
             if len(cells) != len(self):
                 raise ValueError(f"the cell index holds {len(cells)} poses, the index {len(self)}")
