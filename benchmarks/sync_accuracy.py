@@ -195,36 +195,6 @@ def run(args) -> dict[str, list[np.ndarray]]:
     return out
 
 
-REAL_FPS_B = 30.0
-REAL_WARP = (0.12, 0.8, 0.04, 1.1)  # as tests/gui/test_sync_panel.py: source s at B's time u (start, rate, wobble, period)
-
-
-def write_real_pair(root: Path, out: Path, cam_b: str = "cam02") -> tuple[Path, Path, np.ndarray]:
-    """The sync panel test's real pair: cam01 (60 fps, 270x480) and cam02 re-timed by REAL_WARP
-    (30 fps, 360x640). Returns (path A, path B, cam02 source frame (60 fps) shown in each B frame)."""
-    import cv2
-
-    from poseexplorer.io import open_media
-
-    start, rate, wobble, period = REAL_WARP
-    with open_media(root / "cam01.mp4") as a, open_media(root / f"{cam_b}.mp4") as b:
-        n_src = min(len(a), len(b))
-        n_b = int(((n_src - 1) / a.fps - start - wobble) / rate * REAL_FPS_B)
-        u = np.arange(n_b) / REAL_FPS_B
-        source = np.rint((start + rate * u + wobble * np.sin(2 * np.pi * u / period)) * b.fps).astype(int)
-        path_a, path_b = out / "cam01_small.avi", out / f"{cam_b}_warped.avi"
-        wa = cv2.VideoWriter(str(path_a), cv2.VideoWriter_fourcc(*"MJPG"), a.fps, (270, 480))
-        for i in range(n_src):
-            wa.write(cv2.cvtColor(cv2.resize(a.read(i), (270, 480), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR))
-        wa.release()
-        wb = cv2.VideoWriter(str(path_b), cv2.VideoWriter_fourcc(*"MJPG"), REAL_FPS_B, (360, 640))
-        for k in source:
-            wb.write(cv2.cvtColor(cv2.resize(b.read(int(k)), (360, 640), interpolation=cv2.INTER_AREA),
-                                  cv2.COLOR_RGB2BGR))
-        wb.release()
-    return path_a, path_b, source
-
-
 def run_real(args) -> None:
     """The sync panel's pipeline (MediaPipe through the library, mirror search, no drift limit) on the
     real pair, old vs new window; error in 60 fps frames where B shows cam01's instant."""
@@ -232,14 +202,15 @@ def run_real(args) -> None:
 
     import torch
 
-    from poseexplorer.session.sync_jobs import index_video, sequence_from_library
     from poseexplorer.embed.model import load_model
     from poseexplorer.jobs import never_cancel, no_progress
+    from poseexplorer.session.sync_jobs import index_video, sequence_from_library
+    from poseexplorer.testing.footage import REAL_FPS_B, REAL_WARP, retimed_views
 
     torch.set_num_threads(1)
     model = load_model(args.model)
     with tempfile.TemporaryDirectory() as tmp:
-        path_a, path_b, source = write_real_pair(Path(args.real), Path(tmp))
+        path_a, path_b, source = retimed_views(Path(args.real), Path(tmp))
         lib = str(Path(tmp) / "lib.sqlite")
         ref, fol = (sequence_from_library(lib, index_video(lib, str(p), model, no_progress, never_cancel), model)
                     for p in (path_a, path_b))

@@ -29,11 +29,10 @@ from trainer.steps import Trainer  # noqa: E402
 
 
 def synthetic_poses(n: int, seed: int = 0) -> np.ndarray:
-    """Random but plausible H36M-17 poses (a rest pose with random joint offsets), metres."""
-    from tests.trainer.synthetic_motion import synthetic_dataset
+    """Plausible H36M-17 poses (a figure swinging arms and legs), metres."""
+    from poseexplorer.testing import motion_poses
 
-    ds = synthetic_dataset(["a", "b"], 4, n_actions=4, frames=max(8, n // 32), seed=seed)
-    return ds.poses
+    return motion_poses(n, seed)
 
 
 def time_variant(cfg: TrainConfig, poses: np.ndarray, fast: bool, full: bool, steps: int) -> float:

@@ -1,4 +1,4 @@
-"""Screenshots of the sync panel and the training dialog, from real runs (issue 8). Run under Xvfb:
+"""Screenshots of the sync panel and the training dialog, from real runs. Run under Xvfb:
 
     xvfb-run -a -s "-screen 0 1920x1080x24" env QT_QPA_PLATFORM=xcb \
         .venv/bin/python scripts/screenshots_sync_training.py sync [--model FILE] [--out docs/screenshots]
@@ -61,10 +61,11 @@ def _save(widget, path: Path, width: int = 1200) -> None:
 def shot_sync(app, out: Path, model_path: str | None, followers: list[str], drift: float = 0.0) -> None:
     from poseexplorer.embed.model import load_model
     from poseexplorer.gui.sync_panel import SyncPanel
-    from tests.gui.test_sync_panel import _write_views
+    from poseexplorer.testing.footage import retimed_views
 
     tmp = Path(tempfile.mkdtemp(prefix="sync-shot-"))
-    written = [_write_views(REPO.parent / "shared" / "data", tmp, cam_b=cam) for cam in followers]
+    views = REPO.parent / "shared" / "data" / "media" / "pose2sim_4views"
+    written = [retimed_views(views, tmp, cam_b=cam) for cam in followers]
     path_a, path_b, source = written[0]
     panel = SyncPanel(library_path=str(tmp / "lib.sqlite"), model=load_model(model_path))
     panel.resize(1500 if len(followers) == 1 else 1900, 860)
@@ -88,7 +89,7 @@ def mocap_tracks(folder: Path, seconds: float = 6.0, azimuth_b: float = 60.0) ->
     from poseexplorer.core.camera import PinholeCamera, look_at
     from poseexplorer.core.skeleton import H36M17_TO_COCO13
     from poseexplorer.io import KeypointTrack, write_keypoint_npz
-    from tests.gui.sync_media import warp
+    from poseexplorer.testing import warp
     from trainer.mocap import load_clip, resample_clip
 
     clip = resample_clip(load_clip(REPO.parent / "shared" / "data" / "mocap" / "cmu_dance" / "salsa" / "01.bvh",
@@ -140,7 +141,7 @@ def shot_training(app, out: Path) -> None:
     from trainer.config import tiny_config
 
     from poseexplorer.gui.training_dialog import TrainingDialog
-    from tests.gui.test_training_dialog import motion_npz
+    from poseexplorer.testing import motion_npz
 
     tmp = Path(tempfile.mkdtemp(prefix="train-shot-"))
     (tmp / "mocap").mkdir()

@@ -1,4 +1,4 @@
-"""The robustness ablation table (issue 3 item 3): cross-view Hit@k on held-out mm for each ablation run.
+"""The robustness ablation table: cross-view Hit@k on held-out mm for each ablation run.
 
 Each config in a folder (trainer/configs/ablation/*.json) names a finished training run
 (<out_dir>/<name>/checkpoint.pt). Its final EMA weights are measured with trainer/validate.py's protocol,

@@ -38,7 +38,7 @@ class TrainConfig:
     roll: tuple[float, float] = (-30.0, 30.0)
     depth: float = 2.0
     chest_views: bool = False               # only azimuth 0/90/180/270, elevation 0, roll 0
-    # detector-like augmentation (issue 3 item 3)
+    # detector-like augmentation
     visibility_input: bool = True           # the 13-entry mask is a network input
     visibility_threshold: float = 0.3       # inference: a keypoint scored below this is masked
     jitter: float = 0.04                    # max per-pose keypoint noise std (fraction of torso size)

@@ -36,14 +36,13 @@ def main() -> None:
     app = create_app()
     apply_dark_palette(app)
     from poseexplorer.gui.main_window import MainWindow
-    from tests.gui.test_explorer_window import drop_paths
 
     w = MainWindow()
     w.setGeometry(0, 0, 1920, 1080)
     w.show()
     w.start(library=str(work / "library.sqlite"), model=args.model)
     _wait(lambda: w.state.model is not None or w.controller.model_error, 300)
-    drop_paths(w, sorted(VIEWS.glob("cam0*.mp4")))
+    w.import_paths([str(p) for p in sorted(VIEWS.glob("cam0*.mp4"))])   # what a drop on the window does
     _wait(lambda: w.runner.running_count == 0 and len(w.state.snapshot.media) == 4
           and w.state.snapshot.has_embeddings, 1800)
     names = {m.name: m.media_id for m in w.state.snapshot.media}

@@ -8,6 +8,7 @@ import numpy as np
 
 from poseexplorer.align.video_sync import PoseSequence
 from poseexplorer.core.poses import Embedding
+from poseexplorer.testing import warp  # noqa: F401 (re-exported for the sync tests)
 
 BITS = 9
 
@@ -63,8 +64,3 @@ def coded_sequence(path: Path, name: str, action_times: np.ndarray, fps: float) 
     valid = np.ones(len(mean), bool)
     valid[len(mean) // 2] = False  # one frame without a person: bridged, not crashed on
     return PoseSequence(name, str(path), fps, Embedding(mean, np.full_like(mean, 0.05)), valid)
-
-
-def warp(u: np.ndarray, start: float, rate: float, wobble: float, period: float) -> np.ndarray:
-    """Action time shown at video time u: start + rate * u + wobble * sin(2 pi u / period) (monotone)."""
-    return start + rate * u + wobble * np.sin(2 * np.pi * u / period)

@@ -11,6 +11,9 @@ import pytest
 from poseexplorer.align import MatchParams
 from poseexplorer.gui.sync_panel import SyncPanel
 
+from poseexplorer.testing import keypoint_track
+from poseexplorer.testing.footage import retimed_views
+
 from .reader_probes import ThreadRecordingReader
 from .sync_media import coded_sequence, read_code, warp, write_coded_video
 
@@ -181,34 +184,6 @@ def test_mirror_search_finds_a_left_right_flipped_follower(qtbot, tmp_path):
 
 # --- real footage: two camera views of one person, one of them re-timed with a known warp --------------
 
-REAL_FPS_B = 30.0
-REAL_WARP = (0.12, 0.8, 0.04, 1.1)  # source seconds shown at B's time u (start, rate, wobble, period)
-
-
-def _write_views(shared_data, tmp_path, cam_b: str = "cam02"):
-    """cam01 as it is (60 fps, scaled down); cam02 re-timed by dropping/duplicating frames (30 fps, another
-    size). Returns (path A, path B, source frame (60 fps) shown in each B frame)."""
-    import cv2
-
-    from poseexplorer.io import open_media
-
-    root = shared_data / "media" / "pose2sim_4views"
-    with open_media(root / "cam01.mp4") as a, open_media(root / f"{cam_b}.mp4") as b:
-        n_src = min(len(a), len(b))
-        n_b = int(((n_src - 1) / a.fps - REAL_WARP[0] - REAL_WARP[2]) / REAL_WARP[1] * REAL_FPS_B)
-        source = np.rint(warp(np.arange(n_b) / REAL_FPS_B, *REAL_WARP) * b.fps).astype(int)
-        out_a, out_b = tmp_path / "cam01_small.avi", tmp_path / f"{cam_b}_warped.avi"
-        wa = cv2.VideoWriter(str(out_a), cv2.VideoWriter_fourcc(*"MJPG"), a.fps, (270, 480))
-        for i in range(n_src):
-            wa.write(cv2.cvtColor(cv2.resize(a.read(i), (270, 480), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR))
-        wa.release()
-        wb = cv2.VideoWriter(str(out_b), cv2.VideoWriter_fourcc(*"MJPG"), REAL_FPS_B, (360, 640))
-        for s in source:
-            wb.write(cv2.cvtColor(cv2.resize(b.read(int(s)), (360, 640), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR))
-        wb.release()
-    return out_a, out_b, source
-
-
 class KeypointModel:
     """The 2D-keypoint baseline as a stand-in model: the normalised 13 points are the embedding (no
     view invariance, so it only matches footage of the same camera)."""
@@ -246,7 +221,7 @@ def test_real_footage_is_detected_indexed_and_synced(qtbot, tmp_path, shared_dat
     synced; the sync is kept in the library. Same camera re-timed, so a 2D-keypoint model suffices."""
     from poseexplorer.library import Library
 
-    path_a, path_b, source = _write_views(shared_data, tmp_path, cam_b="cam01")
+    path_a, path_b, source = retimed_views(shared_data / "media" / "pose2sim_4views", tmp_path, cam_b="cam01")
     library = tmp_path / "lib.sqlite"
     panel = SyncPanel(library_path=str(library), model=KeypointModel())
     _sync_pair(qtbot, panel, path_a, path_b)
@@ -279,7 +254,7 @@ def test_real_views_with_a_known_warp_are_synced(qtbot, tmp_path, shared_data, m
     model = Path(os.environ.get("POSEEXPLORER_MODEL") or Path(__file__).parents[2] / "assets" / "prvipe.safetensors")
     if not model.is_file():  # checked without importing torch, so the skip is instant
         pytest.skip(f"no model at {model} (the bundled one is not there yet)")
-    path_a, path_b, source = _write_views(shared_data, tmp_path)
+    path_a, path_b, source = retimed_views(shared_data / "media" / "pose2sim_4views", tmp_path)
     panel = SyncPanel(library_path=str(tmp_path / "lib.sqlite"))
     panel.drift.setValue(max_drift_s)
     _sync_pair(qtbot, panel, path_a, path_b)
@@ -292,22 +267,9 @@ def test_real_views_with_a_known_warp_are_synced(qtbot, tmp_path, shared_data, m
 def test_keypoint_tracks_with_a_known_warp_are_synced_and_drawn(qtbot, tmp_path):
     """Keypoint files (another detector's output, or mocap projected to 2D) sync like videos: indexed into
     the library without detection, aligned, played on blank canvases with the skeletons drawn."""
-    from poseexplorer.core.skeleton import H36M17_TO_COCO13
-    from poseexplorer.io import KeypointTrack, write_keypoint_npz
-
-    from .test_training_dialog import motion_poses
-
-    def track(path, times, fps, size):  # orthographic side-free view, scaled to the canvas
-        joints = motion_poses(seed=5, times=times)[:, H36M17_TO_COCO13]
-        xy = np.stack([joints[..., 0], -joints[..., 1]], axis=-1) * size[1] / 2.2 + [size[0] / 2, size[1] * 0.9]
-        n = len(times)
-        write_keypoint_npz(path, KeypointTrack(np.arange(n), xy.astype(np.float32), np.ones((n, 13), np.float32),
-                                               fps, size, "test"))
-        return path
-
     fps_b, n_b, params = 20.0, 50, (0.4, 0.85, 0.08, 2.5)
-    a = track(tmp_path / "a.npz", np.arange(N_A) / FPS_A, FPS_A, (400, 600))
-    b = track(tmp_path / "b.npz", warp(np.arange(n_b) / fps_b, *params), fps_b, (300, 300))
+    a = keypoint_track(tmp_path / "a.npz", np.arange(N_A) / FPS_A, FPS_A, (400, 600))
+    b = keypoint_track(tmp_path / "b.npz", warp(np.arange(n_b) / fps_b, *params), fps_b, (300, 300))
     panel = SyncPanel(library_path=str(tmp_path / "lib.sqlite"), model=KeypointModel())
     _sync_pair(qtbot, panel, a, b)
     sync = panel.result().followers[0].sync_map

@@ -11,50 +11,9 @@ import pytest
 from poseexplorer.gui.state import AppState
 from poseexplorer.gui.training.model_registry import trained_models
 from poseexplorer.gui.training_dialog import TrainingDialog
+from poseexplorer.testing import motion_npz
 
 pytestmark = pytest.mark.gui
-
-# H36M-17 rest pose (metres, y up; the subject's left on +x, facing +z)
-REST = np.array([[0, 1, 0], [0, 1.72, 0.02], [0, 1.6, 0.05], [0, 1.45, 0], [0.18, 1.45, 0], [-0.18, 1.45, 0],
-                 [0.2, 1.18, 0], [-0.2, 1.18, 0], [0.22, 0.93, 0], [-0.22, 0.93, 0], [0, 1.22, 0],
-                 [0.1, 0.95, 0], [-0.1, 0.95, 0], [0.1, 0.52, 0], [-0.1, 0.52, 0], [0.1, 0.08, 0],
-                 [-0.1, 0.08, 0]], np.float32)
-ARMS = ((4, 6, 8), (5, 7, 9))      # shoulder, elbow, wrist
-LEGS = ((11, 13, 15), (12, 14, 16))  # hip, knee, ankle
-
-
-def _swing(pose: np.ndarray, chain: tuple[int, int, int], angle: float, axis: str) -> None:
-    """Rotate a limb (elbow and wrist, or knee and ankle) about its root joint."""
-    c, s = np.cos(angle), np.sin(angle)
-    rot = np.array([[1, 0, 0], [0, c, -s], [0, s, c]]) if axis == "x" else np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
-    root = pose[chain[0]].copy()
-    for j in chain[1:]:
-        pose[j] = root + rot @ (pose[j] - root)
-
-
-def motion_poses(frames: int = 240, seed: int = 0, fps: float = 30.0, times=None) -> np.ndarray:
-    """(T, 17, 3) varied 3D poses: arms and legs swinging at unrelated rates; `times` (s) overrides the
-    even sampling (for re-timed copies)."""
-    rng = np.random.default_rng(seed)
-    rates = rng.uniform(0.3, 1.5, size=6)
-    times = np.arange(frames) / fps if times is None else np.asarray(times)
-    poses = np.repeat(REST[None], len(times), axis=0).copy()
-    for t, when in enumerate(times):
-        a = 2 * np.pi * rates * when
-        _swing(poses[t], ARMS[0], 1.2 * np.sin(a[0]) + 0.8, "z")
-        _swing(poses[t], ARMS[1], -1.2 * np.sin(a[1]) - 0.8, "z")
-        _swing(poses[t], ARMS[0], 0.9 * np.sin(a[2]), "x")
-        _swing(poses[t], LEGS[0], 0.6 * np.sin(a[3]), "x")
-        _swing(poses[t], LEGS[1], 0.6 * np.sin(a[4]), "x")
-        _swing(poses[t], ARMS[1], 0.9 * np.sin(a[5]), "x")
-    return poses
-
-
-def motion_npz(path: Path, frames: int = 240, seed: int = 0) -> Path:
-    """A plain NPZ of varied 3D poses (for a tiny training)."""
-    np.savez(path, joints=motion_poses(frames, seed), fps=30.0, units="m", up="y")
-    return path
-
 
 @pytest.fixture()
 def data_dir(tmp_path) -> Path:

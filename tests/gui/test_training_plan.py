@@ -6,8 +6,9 @@ import pytest
 
 from poseexplorer.gui.training.run_plan import LONG_RUN_S, QUICK_RUN, estimate_seconds, prepared_path
 from poseexplorer.gui.training_dialog import TrainingDialog, validation_note
+from poseexplorer.testing import motion_npz
 
-from .test_training_dialog import _dialog, data_dir, motion_npz  # noqa: F401 (fixture)
+from .test_training_dialog import _dialog, data_dir  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.gui
 

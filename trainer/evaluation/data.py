@@ -1,6 +1,6 @@
 """Held-out motion capture for the evaluation, as flat frame arrays with clip labels.
 
-`load_frames` reads the mocap engineer's cached datasets (trainer.dataset, written by `poseexplorer-train
+`load_frames` reads the cached training datasets (trainer.dataset, written by `poseexplorer-train
 prepare`); `from_clips` builds the same from in-memory trainer.mocap Clip objects (tests).
 """
 from __future__ import annotations
