@@ -3,7 +3,8 @@ import numpy as np
 
 from poseexplorer.core.npmpjpe import procrustes_mpjpe
 from trainer.evaluation.footage_3d import (
-    Query, _masked_procrustes, coco13_to_h36m17, evaluate_ranker, match_matrix_3d, stress, world_ranker,
+    Query, _masked_procrustes, coco13_to_h36m17, evaluate_ranker, fused_ranker, match_matrix_3d, stress,
+    world_ranker,
 )
 from trainer.evaluation.real_footage import ViewDetections
 
@@ -73,3 +74,12 @@ def test_perfect_world_landmarks_find_every_instant():
     assert res.rate("3d", 1) == 1.0 and res.rate("frames", 1) == 1.0 and len(res.pairs) == 6
     upper = evaluate_ranker(world_ranker, det, match, np.ones(12, bool), "upper_body", tolerance=0)
     assert upper.rate("frames", 1) == 1.0  # the upper body alone still identifies these distinct poses
+
+
+def test_fusing_a_ranking_with_itself_keeps_its_order():
+    rng = np.random.default_rng(6)
+    q = Query(rng.normal(size=(8, 13, 2)), np.ones((8, 13)), rng.normal(size=(8, 13, 3)))
+    idx = Query(rng.normal(size=(11, 13, 2)), np.ones((11, 13)), rng.normal(size=(11, 13, 3)))
+    alone = world_ranker(q, idx)
+    fused = fused_ranker([world_ranker, world_ranker])(q, idx)
+    np.testing.assert_array_equal(np.argsort(-fused, axis=1), np.argsort(-alone, axis=1))

@@ -119,6 +119,18 @@ def model_ranker(model) -> Ranker:
     return rank
 
 
+def fused_ranker(rankers: list[Ranker], offset: float = 60.0) -> Ranker:
+    """Reciprocal-rank fusion: each index frame scores sum over rankers of 1 / (offset + its rank)."""
+    def rank(q: Query, idx: Query) -> np.ndarray:
+        total = 0.0
+        for r in rankers:
+            sim = r(q, idx)
+            ranks = np.argsort(np.argsort(-sim, axis=1, kind="stable"), axis=1)
+            total = total + 1.0 / (offset + ranks)
+        return total
+    return rank
+
+
 @dataclass(frozen=True)
 class PairHits:
     """Per-query hit flags of one ranking over every ordered view pair.
