@@ -164,7 +164,9 @@ class MainWindow(QMainWindow):
         self._action(settings_menu, "&Preferences…", self.open_settings, "Ctrl+,")
         self.train_action = self._action(settings_menu, "Train a model…", self.open_training_dialog)
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Getting started", self.show_guide)
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
+        self._action(help_menu, "About Pose Explorer", self.show_about)
 
     def _build_shortcuts(self) -> None:
         handlers = {"play": self.viewer.toggle_play, "prev": lambda: self.viewer.step(-1),
@@ -244,6 +246,18 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self).exec()
+
+    def show_guide(self) -> None:
+        from .help import HelpDialog, guide_html
+
+        self.help_dialog = HelpDialog("Getting started", guide_html(), self)
+        self.help_dialog.show()
+
+    def show_about(self) -> None:
+        from .help import HelpDialog, about_html
+
+        self.help_dialog = HelpDialog("About Pose Explorer", about_html(self.state.model, self.state.model_path), self)
+        self.help_dialog.show()
 
     # --- start-up -----------------------------------------------------------------------------------
     def start(self, library: str | None = None, model: str | None = None, paths: list[str] | None = None) -> None:

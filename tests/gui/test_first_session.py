@@ -259,3 +259,35 @@ def test_a_manual_sync_point_makes_the_follower_show_that_frame_at_this_instant(
     assert players.follower_controls()[0].nudge.value() == 20 - sync_map[40]
     assert players.tracks[0].frame_for(70) == sync_map[70] + 20 - sync_map[40]   # the rest shifts along
     players.clear()
+
+
+def test_help_menu_has_a_getting_started_guide_and_about(qtbot, tmp_path):
+    from poseexplorer.gui.help import SCREENSHOTS, about_html, guide_html, package_versions
+    from poseexplorer.gui.main_window import MainWindow
+    from poseexplorer.gui.settings import AppSettings
+
+    w = MainWindow(settings=AppSettings(), with_3d=False)
+    qtbot.addWidget(w)
+    texts = [a.text() for m in w.menuBar().actions() if m.text() == "&Help" for a in m.menu().actions()]
+    assert texts == ["Getting started", "Keyboard shortcuts", "About Pose Explorer"]
+    w.show_guide()
+    assert "Getting started" in w.help_dialog.text.toPlainText() and "Sync" in w.help_dialog.text.toPlainText()
+    w.help_dialog.close()
+    html = guide_html()
+    if (SCREENSHOTS / "sync_panel.png").is_file():
+        assert (SCREENSHOTS / "sync_panel.png").as_uri() in html
+    assert "<img" not in guide_html(tmp_path)                  # no screenshots: text only
+    w.show_about()
+    about = w.help_dialog.text.toPlainText()
+    assert package_versions()["numpy"] == np.__version__ and np.__version__ in about
+    assert "no model loaded" in about and "LGPL" in about and "Apache-2.0" in about
+
+    from poseexplorer.embed.model import load_model
+
+    from .explorer_media import tiny_model
+
+    model = load_model(tiny_model(tmp_path / "tiny.safetensors"))
+    text = about_html(model, str(tmp_path / "tiny.safetensors"))
+    assert f"{model.name} ({model.kind}, {model.embed_dim}-D)" in text and model.sha256[:12] in text
+    w.help_dialog.close()
+    w.close()
