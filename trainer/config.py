@@ -40,6 +40,7 @@ class TrainConfig:
     chest_views: bool = False               # only azimuth 0/90/180/270, elevation 0, roll 0
     # detector-like augmentation
     visibility_input: bool = True           # the 13-entry mask is a network input
+    upright: bool = False                   # inputs turned so the body points up: exact roll invariance
     visibility_threshold: float = 0.3       # inference: a keypoint scored below this is masked
     jitter: float = 0.04                    # max per-pose keypoint noise std (fraction of torso size)
     outlier_rate: float = 0.02              # fraction of keypoints displaced by a gross error

@@ -122,7 +122,7 @@ def build_card(cfg: TrainConfig, state: dict, source: str, run: Path, command: s
         "keypoints": {"profile": "COCO-13", "names": list(COCO13_NAMES),
                       "coordinates": "image pixels or any scale, x right, y down",
                       "visibility_threshold": cfg.visibility_threshold,
-                      "visibility_input": cfg.visibility_input},
+                      "visibility_input": cfg.visibility_input, "upright": cfg.upright},
         "matching": {"samples": cfg.samples, "formula": "P = mean_ij 0.9 sigmoid(-a d_ij + b) + 0.05"},
         "training": {"steps": int(state.get("step", 0)), "weights": f"EMA ({cfg.ema_decay}) from {source}",
                      "wall_time_s": round(float(state.get("elapsed_s", 0.0)), 1),

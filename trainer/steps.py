@@ -65,7 +65,7 @@ def _prepare_folder(path: Path):
 
 def build_network(cfg: TrainConfig) -> PrVipeNet:
     spec = NetworkSpec(kind=cfg.kind, embed_dim=cfg.embed_dim, width=cfg.width, blocks=cfg.blocks,
-                       dropout=cfg.dropout, visibility_input=cfg.visibility_input)
+                       dropout=cfg.dropout, visibility_input=cfg.visibility_input, upright=cfg.upright)
     return PrVipeNet(spec)
 
 

@@ -7,6 +7,11 @@ is missing) to the larger of the visible torso distances and a quarter of the la
 Coordinates are clipped to +-4 (degenerate views, e.g. a torso seen edge-on from above). Masked coordinates are set to 0 and the mask goes to the network as extra inputs,
 as in the occlusion-robust Pr-VIPE follow-up, so it learns what each fallback means. Training uses this
 same function on its augmented views, so inference sees what training saw.
+
+Upright inputs (`upright=True`, a model's `NetworkSpec.upright`) are also turned about the centre so the
+body's up direction points up the image: hip midpoint to shoulder midpoint, else shoulders to nose, hips
+to nose, knees to hips, legs to head (UP_PAIRS), else (only arms seen) no turn. A camera's roll then changes nothing the network sees, exactly; the
+NP-MPJPE that defines a match aligns rotations anyway, so no information the labels use is lost.
 """
 from __future__ import annotations
 
@@ -72,8 +77,38 @@ def masked_scale(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
     return np.where(scale > _EPS, scale, 1.0)
 
 
-def normalize_masked(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
-    """Normalise COCO-13 points using only visible ones; masked points become 0.
+#: The body's up direction from the first visible pair: hips -> shoulders, shoulders -> nose, hips -> nose,
+#: knees -> hips, legs -> head and shoulders (COCO-13 index groups; each end is the mean of its visible points).
+UP_PAIRS = (((7, 8), (1, 2)), ((1, 2), (0,)), ((7, 8), (0,)), ((9, 10), (7, 8)), ((9, 10, 11, 12), (0, 1, 2)))
+
+
+def up_direction(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
+    """(N, 2) unit vector of the body's up direction in the image, from the first UP_PAIRS pair with a
+    visible point at both ends and some length; (0, -1), image up, where there is none."""
+    up = np.tile(np.array([0.0, -1.0]), (len(xy), 1))
+    done = np.zeros(len(xy), bool)
+    for lower, upper in UP_PAIRS:
+        low, n_low = _mean_of(xy, vis, list(lower))
+        high, n_high = _mean_of(xy, vis, list(upper))
+        vec = high - low
+        length = np.linalg.norm(vec, axis=-1)
+        use = ~done & (n_low > 0) & (n_high > 0) & (length > _EPS)
+        up[use] = vec[use] / length[use, None]
+        done |= use
+    return up
+
+
+def turn_upright(xy: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Rotate points (N, J, 2) about the origin so each row's `up` (N, 2) unit vector becomes (0, -1)."""
+    # as complex numbers, p -> p * (-i) * conj(u): u itself goes to -i, i.e. (0, -1); a rotation, never a mirror
+    cos, sin = -up[:, 1], -up[:, 0]          # (-i) * conj(u) = -u_y - i u_x
+    x, y = xy[..., 0], xy[..., 1]
+    return np.stack([x * cos[:, None] - y * sin[:, None], x * sin[:, None] + y * cos[:, None]], axis=-1)
+
+
+def normalize_masked(xy: np.ndarray, vis: np.ndarray, upright: bool = False) -> np.ndarray:
+    """Normalise COCO-13 points using only visible ones; masked points become 0; `upright` also turns the
+    body's up direction to image up (up_direction).
 
     xy: (N, 13, 2) any unit; vis: (N, 13) bool. Returns (N, 13, 2) float32.
     """
@@ -82,12 +117,16 @@ def normalize_masked(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
         raise ValueError(f"keypoints must have shape (N, 13, 2), got {xy.shape}")
     centre = masked_centre(xy, vis)
     scale = masked_scale(xy, vis)
-    out = np.clip((xy - centre[:, None, :]) / scale[:, None, None] * 0.5, -LIMIT, LIMIT)
+    out = (xy - centre[:, None, :]) / scale[:, None, None] * 0.5
+    if upright:
+        out = turn_upright(out, up_direction(xy, vis))
+    out = np.clip(out, -LIMIT, LIMIT)
     return np.where(vis[..., None], out, 0.0).astype(np.float32)
 
 
-def network_input(xy: np.ndarray, vis: np.ndarray | None, use_visibility: bool) -> np.ndarray:
-    """The network's input rows: 26 normalised coordinates, plus the 13-entry mask when `use_visibility`.
+def network_input(xy: np.ndarray, vis: np.ndarray | None, use_visibility: bool, upright: bool = False) -> np.ndarray:
+    """The network's input rows: 26 normalised coordinates (turned upright when `upright`), plus the
+    13-entry mask when `use_visibility`.
 
     xy: (N, 13, 2); vis: (N, 13) bool or None (all visible). Returns (N, 26) or (N, 39) float32.
     """
@@ -96,7 +135,7 @@ def network_input(xy: np.ndarray, vis: np.ndarray | None, use_visibility: bool) 
         raise ValueError(f"keypoints must have shape (N, 13, 2), got {xy.shape}")
     if vis is None or not use_visibility:
         vis = np.isfinite(xy).all(-1) if use_visibility else np.ones(xy.shape[:2], dtype=bool)
-    flat = normalize_masked(xy, vis).reshape(len(xy), 26)
+    flat = normalize_masked(xy, vis, upright).reshape(len(xy), 26)
     if not use_visibility:
         return flat
     return np.concatenate([flat, vis.astype(np.float32)], axis=1)

@@ -28,6 +28,7 @@ class NetworkSpec:
     blocks: int = 2
     dropout: float = 0.3
     visibility_input: bool = True
+    upright: bool = False       # inputs turned so the body points up (embed/inputs.py): roll-invariant
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -6,7 +6,9 @@ import math
 import numpy as np
 
 from poseexplorer.core.normalize import normalize_2d
-from poseexplorer.embed.inputs import BODY_SHARE, LIMIT, network_input, normalize_masked, visibility
+from poseexplorer.embed.inputs import (
+    BODY_SHARE, LIMIT, UP_PAIRS, network_input, normalize_masked, up_direction, visibility,
+)
 
 
 def random_xy(n: int, seed: int = 0) -> np.ndarray:
@@ -86,3 +88,63 @@ def test_nan_keypoints_count_as_missing():
     vis = visibility(xy, None, 0.3)
     assert not vis[1, 4] and vis.sum() == 38
     assert np.isfinite(network_input(xy, vis, True)).all()
+
+
+def _rotate(xy: np.ndarray, degrees: np.ndarray, about: np.ndarray) -> np.ndarray:
+    t = np.deg2rad(degrees)[:, None]
+    x, y = xy[..., 0] - about[0], xy[..., 1] - about[1]
+    return np.stack([x * np.cos(t) - y * np.sin(t), x * np.sin(t) + y * np.cos(t)], -1) + about
+
+
+def slow_up(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
+    """The up-direction rule one pose at a time: the first UP_PAIRS pair seen at both ends."""
+    out = []
+    for n in range(len(xy)):
+        up = np.array([0.0, -1.0])
+        for lower, upper in UP_PAIRS:
+            lo = [xy[n, j] for j in lower if vis[n, j]]
+            hi = [xy[n, j] for j in upper if vis[n, j]]
+            if lo and hi:
+                vec = np.mean(hi, 0) - np.mean(lo, 0)
+                if np.linalg.norm(vec) > 1e-6:
+                    up = vec / np.linalg.norm(vec)
+                    break
+        out.append(up)
+    return np.array(out)
+
+
+def test_up_direction_matches_slow_rules():
+    rng = np.random.default_rng(3)
+    xy = random_xy(400, seed=3)
+    vis = rng.random((400, 13)) > 0.4
+    assert np.allclose(up_direction(xy, vis), slow_up(xy, vis))
+    assert np.allclose(up_direction(random_xy(5), np.ones((5, 13), bool))[:, 1] < 0, True)   # standing: up is -y
+
+
+def test_upright_inputs_ignore_camera_roll_exactly():
+    rng = np.random.default_rng(4)
+    xy = random_xy(300, seed=4)
+    vis = rng.random((300, 13)) > 0.15
+    vis[:, [1, 7]] = True                                  # a shoulder and a hip: the torso gives the direction
+    rolled = _rotate(xy, rng.uniform(-180, 180, 300), np.array([320.0, 240.0]))
+    up = network_input(xy, vis, True, upright=True)
+    assert np.allclose(network_input(rolled, vis, True, upright=True), up, atol=1e-5)
+    assert not np.allclose(network_input(rolled, vis, True), network_input(xy, vis, True), atol=1e-2)
+    upside_down = _rotate(xy, np.full(300, 180.0), np.zeros(2))
+    assert np.allclose(network_input(upside_down, vis, True, upright=True), up, atol=1e-5)
+
+
+def test_upright_turns_the_torso_up_and_keeps_handedness():
+    xy = random_xy(50, seed=5)
+    vis = np.ones((50, 13), bool)
+    lying = _rotate(xy, np.full(50, 90.0), np.zeros(2))
+    out = normalize_masked(lying, vis, upright=True)
+    torso = out[:, [1, 2]].mean(1) - out[:, [7, 8]].mean(1)
+    assert np.allclose(torso[:, 0], 0, atol=1e-6) and (torso[:, 1] < 0).all()
+    plain = normalize_masked(xy, vis)
+    # a rotation, never a mirror: the signed area of the torso keeps its sign
+    def area(p):
+        a, b, c = p[:, 1] - p[:, 7], p[:, 2] - p[:, 7], p[:, 8] - p[:, 7]
+        return (a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]) + (b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0])
+    assert (np.sign(area(out)) == np.sign(area(plain))).all()
+    assert np.array_equal(network_input(xy, vis, True), network_input(xy, vis, True, upright=False))

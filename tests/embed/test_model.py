@@ -190,3 +190,24 @@ def test_bundled_lifter_is_a_lifting_model_and_lifts_plausibly():
     lifted = lifter.lift(xy, None)
     assert lifted.shape == (64, 17, 3) and np.isfinite(lifted).all()
     assert np.mean(np_mpjpe(poses, lifted)) < 0.3
+
+
+def test_an_upright_model_file_gives_the_same_embedding_under_any_roll(tmp_path):
+    net, scale = trained_like("prvipe")
+    upright = PrVipeNet(NetworkSpec(**{**net.spec.to_dict(), "upright": True}))
+    upright.load_state_dict(net.state_dict())
+    save_model(tmp_path / "up.safetensors", upright.eval(), scale, {"name": "up"})
+    model = load_model(tmp_path / "up.safetensors")
+    assert model.spec.upright and not load_model(write(tmp_path)).spec.upright   # older cards: not upright
+    xy = random_xy(40, seed=9)
+    t = np.deg2rad(np.linspace(-180, 180, 40))[:, None]
+    rolled = np.stack([xy[..., 0] * np.cos(t) - xy[..., 1] * np.sin(t),
+                       xy[..., 0] * np.sin(t) + xy[..., 1] * np.cos(t)], -1)
+    assert np.allclose(model.embed(rolled).mean, model.embed(xy).mean, atol=1e-4)
+    card = json.loads(json.dumps(model.card))
+    card["network"]["upright"] = "yes"
+    bad = tmp_path / "bad.safetensors"
+    save_model(bad, upright, scale, {"name": "bad"})
+    card_path_for(bad).write_text(json.dumps({**card, "sha256": model.sha256}))
+    with pytest.raises(ModelFileError, match="upright"):
+        load_model(bad)

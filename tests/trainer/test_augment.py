@@ -125,3 +125,20 @@ def test_swap_left_right_only_on_views_from_behind():
     assert not v[0, 4] and v[0, 3]
     same, _ = swap_left_right(xy, vis, np.array([False]))
     np.testing.assert_array_equal(same, xy)
+
+
+def test_upright_config_reaches_the_views_and_the_network():
+    from trainer.config import tiny_config
+    from trainer.steps import build_network
+
+    cfg = tiny_config(upright=True, roll=(-180.0, 180.0), jitter=0.0, outlier_rate=0.0, keypoint_dropout=0.0,
+                      legs_out_rate=0.0, bone_scale=0.0, limb_scale=0.0, hip_offset=0.0)
+    aug = Augmentation.from_config(cfg)
+    assert aug.upright and build_network(cfg).spec.upright and not build_network(tiny_config()).spec.upright
+    rng = np.random.default_rng(0)
+    pose = normalize_3d(np.random.default_rng(1).normal(size=(1, 17, 3)))
+    inputs, rot = make_view(np.repeat(pose, 64, 0), rng, aug)
+    inputs_x = np.asarray(inputs)
+    assert inputs_x.shape == (64, 39) and np.isfinite(inputs_x).all()
+    torso = inputs_x[:, 2:6].reshape(64, 2, 2).mean(1) - inputs_x[:, 14:18].reshape(64, 2, 2).mean(1)
+    assert (torso[:, 1] < 0).all() and np.allclose(torso[:, 0], 0, atol=1e-5)   # shoulders above hips, always

@@ -152,6 +152,11 @@ class TrainingSettingsForm(QWidget):
         self.visibility_input = QCheckBox("Keypoint visibility mask as network input")
         self.visibility_input.setChecked(base.visibility_input)
         form.addRow(self.visibility_input)
+        self.upright = QCheckBox("Upright inputs (the same pose under any camera roll)")
+        self.upright.setToolTip("Turn each pose so its torso points up before the network sees it: a "
+                                "sideways or upside-down camera then gives exactly the same embedding")
+        self.upright.setChecked(base.upright)
+        form.addRow(self.upright)
         return box
 
     def _output_box(self, base: "TrainConfig") -> QGroupBox:
@@ -203,7 +208,7 @@ class TrainingSettingsForm(QWidget):
             steps=self.steps.value(), batch_size=self.batch.value(), embed_dim=self.embed_dim.value(),
             width=self.width.value(), precision=self.precision.currentText(), azimuth=self.azimuth.value(), elevation=self.elevation.value(),
             roll=self.roll.value(), chest_views=self.chest_views.isChecked(),
-            visibility_input=self.visibility_input.isChecked(),
+            visibility_input=self.visibility_input.isChecked(), upright=self.upright.isChecked(),
             out_dir=str(Path(self.out_dir.text().strip() or self._base.out_dir).expanduser()),
             **{k: s.value() for k, s in self.augment.items()},
         )
