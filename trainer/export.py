@@ -32,7 +32,8 @@ DATA_SOURCES = {
                 "them under CC BY-SA 3.0 as well.",
     },
     "cmu": {
-        "name": "CMU Graphics Lab Motion Capture Database (BVH conversion by cgspeed)",
+        "name": "CMU Graphics Lab Motion Capture Database (cgspeed's Daz-friendly BVH/FBX conversion: the "
+                "cmu_dance BVH files and the cmu_joints file)",
         "licence": "CMU: 'This dataset of motions is free for all uses' (the data itself may not be resold)",
         "attribution": "The data used in this project was obtained from mocap.cs.cmu.edu. The database was created "
                        "with funding from NSF EIA-0196217.",
