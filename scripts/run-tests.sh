@@ -8,20 +8,9 @@ bash scripts/setup.sh
 # search | align < library < session < gui, Qt only in gui, trainer and cv2 only where allowed.
 .venv/bin/lint-imports
 
-# Debian packages for a virtual X server and Qt's xcb platform with Mesa OpenGL.
-DEB_PKGS="xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-cursor0 libxkbcommon-x11-0 libgl1-mesa-dri libegl1 libglx-mesa0 libfontconfig1 libdbus-1-3"
-missing=""
-for p in $DEB_PKGS; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "tests: installing Debian packages:$missing" >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing) >/dev/null
-  else
-    echo "tests: please install these Debian packages for the GUI/OpenGL tests:$missing" >&2
-  fi
-fi
+# Debian packages for a virtual X server and Qt's xcb platform with Mesa OpenGL (named when not root).
+source scripts/qt-system-libs.sh
+ensure_debs tests xvfb xauth $QT_XCB_DEBS || true
 
 if command -v xvfb-run >/dev/null 2>&1; then
   export QT_QPA_PLATFORM=xcb
