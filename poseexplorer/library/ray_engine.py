@@ -66,7 +66,8 @@ def run_on_ray(segments: Iterable[Segment], take: Callable[[SegmentResult], None
         ctx.enable_progress_bars = False
         ds = ray.data.from_items(items, override_num_blocks=len(items))
         out = ds.map_batches(SegmentActor, fn_constructor_kwargs={"detector_factory": detector_factory},
-                             batch_size=1, concurrency=max(1, workers), num_cpus=1)
+                             batch_size=1, compute=ray.data.ActorPoolStrategy(size=max(1, workers)),
+                             num_cpus=1)
         done = 0
         for row in out.iter_rows():
             take(pickle.loads(bytes(row["result"])))
