@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
-import time
 
 import numpy as np
 import pytest
@@ -38,11 +37,9 @@ def _read_in_child(path) -> tuple[str, float]:
 def test_png_bomb_is_refused_from_its_header_within_little_memory(tmp_path):
     bomb = png_bomb(tmp_path / "bomb.png", 20_000, 20_000)   # 400 megapixels in about 400 kB
     assert bomb.stat().st_size < 2_000_000
-    started = time.perf_counter()
     outcome, growth = _read_in_child(bomb)
     assert outcome.startswith("MediaError") and "20000 x 20000" in outcome and str(bomb) in outcome
-    assert growth < 100, f"reading the bomb's header grew the process by {growth:.0f} MiB"
-    assert time.perf_counter() - started < 20
+    assert growth < 100, f"reading the bomb's header grew the process by {growth:.0f} MiB"   # so it never decoded
 
 
 def test_large_png_is_downscaled_with_one_decode(tmp_path, monkeypatch):

@@ -15,7 +15,7 @@ from .explorer_media import cut_video, tiny_model, write_track, write_video
 from .test_explorer_window import drop_paths, idle
 
 pytestmark = pytest.mark.gui
-LATENCY_LIMIT_MS = 100.0
+SLOW_GAP_MS = 50.0   # event-loop gaps above this are reported with the jobs that were running
 
 
 class LatencyProbe:
@@ -39,7 +39,7 @@ class LatencyProbe:
     def _tick(self) -> None:
         now = self.clock.elapsed()
         self.gaps.append(now - self._last - 10)
-        if self.gaps[-1] > LATENCY_LIMIT_MS / 2:
+        if self.gaps[-1] > SLOW_GAP_MS:
             self.slow.append((now, self.gaps[-1], self.describe()))
         self._last = now
 
@@ -66,7 +66,7 @@ def window(qtbot, tmp_path):
 def test_two_real_views_dropped_searched_and_scattered(window, qtbot, tmp_path, shared_data):
     views = shared_data / "media" / "pose2sim_4views"
     clips = [cut_video(views / f"cam0{i}.mp4", tmp_path / f"cam0{i}_40.mp4", 40, max_side=480) for i in (1, 2)]
-    drop_paths(window, clips)        # (the event-loop latency is asserted in the test below)
+    drop_paths(window, clips)
     qtbot.waitUntil(lambda: idle(window) and window.state.snapshot.has_embeddings
                     and len(window.state.snapshot.media) == 2, timeout=240000)
     snap = window.state.snapshot
@@ -85,9 +85,30 @@ def test_two_real_views_dropped_searched_and_scattered(window, qtbot, tmp_path, 
         assert window.skeleton3d.view.shown[0]                       # MediaPipe world landmarks in 3D
 
 
-def test_window_stays_responsive_during_an_import(window, qtbot, tmp_path):
-    """A generated video goes through MediaPipe detection, then opens in the viewer, while the event loop is
-    timed (opening it on the GUI thread stalled the loop 150-190 ms)."""
+def test_window_stays_responsive_during_an_import(window, qtbot, tmp_path, monkeypatch):
+    """A generated video goes through MediaPipe detection, then opens in the viewer: never on the GUI thread
+    (opening it there stalled the loop 150-190 ms). The event loop's worst gap is printed, not asserted: it
+    depends on the machine and its load."""
+    import os
+    import threading
+
+    import poseexplorer.io as io_module
+
+    from .reader_probes import ThreadRecordingReader
+
+    opened: list[ThreadRecordingReader] = []
+    open_threads: list[int] = []
+    real_open = io_module.open_media
+
+    def recording_open(path, *args, **kwargs):
+        reader = ThreadRecordingReader(real_open(path, *args, **kwargs))
+        if os.getpid() == parent_pid:
+            open_threads.append(threading.get_ident())
+            opened.append(reader)
+        return reader
+
+    parent_pid = os.getpid()
+    monkeypatch.setattr(io_module, "open_media", recording_open)
     video = write_video(tmp_path / "moving bar.mp4", n_frames=60, size=(320, 240))
     probe = LatencyProbe(lambda: ", ".join(window.runner.running_names()))
     probe.start()
@@ -96,11 +117,14 @@ def test_window_stays_responsive_during_an_import(window, qtbot, tmp_path):
     # the imported video opens by itself (in the loader's thread): its first frame replaces "opening…"
     qtbot.waitUntil(lambda: window.viewer.shown_frame == 0, timeout=10000)
     worst = probe.stop()
-    print(f"worst event-loop gap {worst:.0f} ms; gaps > {LATENCY_LIMIT_MS / 2:.0f} ms (ms since start, gap, job): "
+    print(f"worst event-loop gap {worst:.0f} ms; gaps > {SLOW_GAP_MS:.0f} ms (ms since start, gap, job): "
           f"{probe.slow}")
     assert window.viewer.view.frame().shape == (240, 320, 3) and window.viewer.view.message() == ""
     assert len(probe.gaps) > 20
-    assert worst < LATENCY_LIMIT_MS, f"event loop blocked for {worst:.0f} ms during the import: {probe.slow}"
+    gui = threading.get_ident()
+    assert opened and gui not in open_threads, "the video was opened on the GUI thread"
+    assert sum(len(r.threads) for r in opened) > 0 and all(r.reads_in(gui) == 0 for r in opened), \
+        "a frame was decoded on the GUI thread"
     media = window.state.snapshot.media[0]
     assert media.status == "done" and media.n_frames == 60 and len(window.state.snapshot) == 0
 

