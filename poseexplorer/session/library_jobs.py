@@ -30,11 +30,19 @@ def import_job(library_path: str, paths: list[str], model: PoseModel | None, wor
     return job
 
 
-def snapshot_job(library_path: str, model: PoseModel | None) -> Job:
-    """Embed what is missing for `model`, then read everything the panels need into a LibrarySnapshot."""
+#: from this many poses on, the snapshot is memory-mapped columns and paged rows instead of arrays in memory
+PAGED_FROM = 200_000
+
+
+def snapshot_job(library_path: str, model: PoseModel | None, paged_from: int = PAGED_FROM) -> Job:
+    """Embed what is missing for `model`, then read everything the panels need into a LibrarySnapshot
+    (a large library: memory-mapped columns and paged rows, see paged_snapshot)."""
     def job(progress: Progress, cancel: CancelCheck) -> LibrarySnapshot:
         from ..library import Library
+        from ..library.columns import library_size
 
+        if library_size(library_path) >= paged_from:
+            return paged_snapshot(library_path, model, progress, cancel)
         with Library.open(library_path) as lib:
             if model is not None:
                 lib.ensure_embeddings(model, progress, cancel)
@@ -54,6 +62,30 @@ def snapshot_job(library_path: str, model: PoseModel | None) -> Job:
         progress(1, 1, f"{len(snap)} poses")
         return snap
     return job
+
+
+def paged_snapshot(library_path: str, model: PoseModel | None, progress: Progress,
+                   cancel: CancelCheck) -> LibrarySnapshot:
+    """The snapshot of a large library: per-pose columns memory-mapped from beside the library (built once,
+    reused while up to date), xy/scores/world read a page at a time when shown."""
+    from ..library import Library
+    from ..library.columns import cached_columns, open_columns
+    from ..library.paged import PagedRows
+
+    key = str(model.sha256) if model is not None else ""
+    with Library.open(library_path) as lib:
+        cols = cached_columns(library_path, key)
+        if model is not None and (cols is None or cols.mean is None):
+            lib.ensure_embeddings(model, progress, cancel)
+        media = tuple(media_row(m) for m in lib.media())
+    if cols is None:
+        cols = open_columns(library_path, key, progress, cancel)
+    ids = cols.pose_ids
+    return LibrarySnapshot(media, ids, cols.media_ids, cols.frames, PagedRows(library_path, "xy", (13, 2), ids),
+                           PagedRows(library_path, "scores", (13,), ids, fill=0.0),
+                           PagedRows(library_path, "world", (33, 3), ids), cols.mean, cols.stddev,
+                           key if cols.mean is not None else "", visibility=cols.visibility,
+                           amb=cols.ambiguity if cols.mean is not None else None)
 
 
 def warm_up_job(progress: Progress, cancel: CancelCheck) -> bool:

@@ -63,7 +63,7 @@ class IndexCache:
                 from ..search import PoseIndex
 
                 emb = Embedding(np.asarray(snapshot.mean), np.asarray(snapshot.stddev))
-                vis = np.asarray(snapshot.scores).mean(axis=1)
+                vis = snapshot.mean_visibility()
                 self._index = PoseIndex(snapshot.pose_ids, snapshot.media_ids, emb, model.a, model.b,
                                         visibility=vis)
                 self._key = key

@@ -50,7 +50,10 @@ class LibrarySnapshot:
 
     pose_ids, media_ids, frames: (N,) int64; xy: (N, 13, 2) float32 image coords; scores: (N, 13);
     world: (N, 33, 3) float32 MediaPipe world landmarks (NaN where unknown) or None;
-    mean, stddev: (N, D) float32 embeddings of the current model, or None before embedding.
+    mean, stddev: (N, D) float32 embeddings of the current model, or None before embedding;
+    visibility, amb: optional precomputed (N,) mean keypoint score and ambiguity.
+    A large library gives memory-mapped columns and paged xy/scores/world (library.columns, library.paged):
+    lookups here are binary searches and per-media indexes built on first use, never per-pose Python dicts.
     """
 
     media: tuple[MediaRow, ...]
@@ -63,8 +66,10 @@ class LibrarySnapshot:
     mean: np.ndarray | None = None
     stddev: np.ndarray | None = None
     model_key: str = ""
-    _rows: dict = field(default_factory=dict, repr=False, compare=False)
-    _by_frame: dict = field(default_factory=dict, repr=False, compare=False)
+    visibility: np.ndarray | None = None
+    amb: np.ndarray | None = None
+    _sorter: list = field(default_factory=list, repr=False, compare=False)
+    _by_media: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.pose_ids)
@@ -73,13 +78,13 @@ class LibrarySnapshot:
                 raise ValueError(f"LibrarySnapshot.{name} has {len(getattr(self, name))} rows, expected {n}")
         if np.shape(self.xy)[1:] != (13, 2):
             raise ValueError(f"LibrarySnapshot.xy must be (N, 13, 2), got {np.shape(self.xy)}")
-        for name in ("world", "mean", "stddev"):
+        for name in ("world", "mean", "stddev", "visibility", "amb"):
             arr = getattr(self, name)
             if arr is not None and len(arr) != n:
                 raise ValueError(f"LibrarySnapshot.{name} has {len(arr)} rows, expected {n}")
-        self._rows.update({int(p): i for i, p in enumerate(self.pose_ids)})
-        for i, key in enumerate(zip(self.media_ids.tolist(), self.frames.tolist())):
-            self._by_frame.setdefault(key, int(self.pose_ids[i]))
+        ids = self.pose_ids
+        increasing = n < 2 or bool(np.all(ids[1:] > ids[:-1]))
+        self._sorter.append(None if increasing else np.argsort(ids, kind="stable"))
 
     @staticmethod
     def empty() -> "LibrarySnapshot":
@@ -99,24 +104,50 @@ class LibrarySnapshot:
 
     def row_of(self, pose_id: int) -> int:
         """Row index of a pose id, -1 when absent."""
-        return self._rows.get(int(pose_id), -1)
+        return int(self.rows_of(np.array([pose_id]))[0])
 
     def rows_of(self, pose_ids: np.ndarray) -> np.ndarray:
-        return np.array([self._rows.get(int(p), -1) for p in pose_ids], dtype=np.int64)
+        """Row index of each pose id, -1 where absent."""
+        ids = np.asarray(pose_ids, dtype=np.int64).reshape(-1)
+        if len(self) == 0:
+            return np.full(len(ids), -1, np.int64)
+        sorter = self._sorter[0]
+        pos = np.minimum(np.searchsorted(self.pose_ids, ids, sorter=sorter), len(self) - 1)
+        rows = pos if sorter is None else sorter[pos]
+        return np.where(np.asarray(self.pose_ids[rows]) == ids, rows, -1).astype(np.int64)
+
+    def _media_frames(self, media_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """(frames sorted, their rows) of one media; the first row of a frame comes first. Cached."""
+        key = int(media_id)
+        if key not in self._by_media:
+            rows = np.flatnonzero(np.asarray(self.media_ids) == key)
+            order = np.argsort(np.asarray(self.frames[rows]), kind="stable")
+            self._by_media[key] = (np.asarray(self.frames[rows])[order], rows[order])
+        return self._by_media[key]
 
     def pose_at(self, media_id: int, frame: int) -> int:
-        """The pose id detected in that frame, -1 when none."""
-        return self._by_frame.get((int(media_id), int(frame)), -1)
+        """The pose id detected in that frame (its first row), -1 when none."""
+        frames, rows = self._media_frames(media_id)
+        i = int(np.searchsorted(frames, int(frame)))
+        return int(self.pose_ids[rows[i]]) if i < len(frames) and frames[i] == frame else -1
 
     def frames_of(self, media_id: int) -> np.ndarray:
         """Frame indices with a pose in the given media, sorted."""
-        return np.sort(self.frames[self.media_ids == media_id])
+        return self._media_frames(media_id)[0].copy()
 
     def ambiguity(self) -> np.ndarray:
         """(N,) ambiguity score per pose; empty when there are no embeddings."""
         if not self.has_embeddings:
             return np.zeros(0)
+        if self.amb is not None:
+            return self.amb
         return ambiguity_scores(self.stddev)
+
+    def mean_visibility(self) -> np.ndarray:
+        """(N,) mean keypoint score per pose (the search's min_visibility filter)."""
+        if self.visibility is not None:
+            return np.asarray(self.visibility)
+        return np.asarray(self.scores).mean(axis=1)
 
     def media_name(self, media_id: int) -> str:
         row = self.media_by_id.get(int(media_id))
