@@ -82,6 +82,17 @@ def advance(time_s: float, wall_dt: float, speed: float, duration: float, loop: 
     return duration, False
 
 
+def advance_in_range(time_s: float, wall_dt: float, speed: float, start_s: float, end_s: float,
+                     loop: bool = False) -> tuple[float, bool]:
+    """`advance` within an in/out range [start_s, end_s]: a time outside it starts from start_s; at end_s
+    it stops there, or wraps to start_s when `loop` is true. Returns (new time, still playing)."""
+    if end_s < start_s:
+        raise ValueError(f"advance_in_range needs start_s <= end_s, got {start_s} > {end_s}")
+    t0 = start_s if not start_s <= time_s <= end_s else time_s
+    t, playing = advance(t0 - start_s, wall_dt, speed, end_s - start_s, loop)
+    return start_s + t, playing
+
+
 def step_time(time_s: float, frames: int, fps: float, n_frames: int) -> float:
     """The start time of the frame `frames` frames after (or before, when negative) the current one."""
     current = frame_at(time_s, fps, n_frames)

@@ -7,6 +7,7 @@ import pytest
 from poseexplorer.align.playback import (
     FollowerTrack,
     advance,
+    advance_in_range,
     clamp_speed,
     duration_of,
     frame_at,
@@ -37,6 +38,34 @@ def test_advance_scales_wall_time_by_clamped_speed_and_stops_at_the_end():
     t, playing = advance(9.0, 1.0, 2.0, 10.0, loop=True)
     assert playing and t == pytest.approx(1.0)
     assert clamp_speed(0.5) == 0.5
+
+
+def _range_by_small_steps(t, wall, speed, start, end, loop, dt=1e-4):
+    """The in/out-range clock the obvious way: many tiny steps, wrapping or stopping at the out point."""
+    t = start if not start <= t <= end else t
+    for _ in range(int(round(wall / dt))):
+        t += dt * clamp_speed(speed)
+        if t > end:
+            if not loop:
+                return end, False
+            t = start + (t - end)
+    return t, True
+
+
+def test_advance_in_range_plays_between_in_and_out_like_small_steps():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        start, length = rng.uniform(0, 5), rng.uniform(0.2, 3)
+        end = start + length
+        t = rng.uniform(0, 10)
+        wall, speed, loop = rng.uniform(0, 2), rng.uniform(0.1, 4), bool(rng.integers(2))
+        got, playing = advance_in_range(t, wall, speed, start, end, loop)
+        want, want_playing = _range_by_small_steps(t, wall, speed, start, end, loop)
+        assert playing == want_playing
+        assert got == pytest.approx(want, abs=2e-3)
+        assert start <= got <= end
+    with pytest.raises(ValueError, match="start_s <= end_s"):
+        advance_in_range(0.0, 0.1, 1.0, 2.0, 1.0)
 
 
 def test_step_time_moves_whole_frames_and_stays_inside():

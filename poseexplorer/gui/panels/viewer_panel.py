@@ -1,24 +1,36 @@
-"""Viewer panel: the selected video or image with its 2D skeleton, play/pause, scrub slider, stepping, zoom.
+"""Viewer panel: the selected video or image with its 2D skeleton, and a player's transport: frame steps,
+play at the video's own rate times a speed, loop, an in/out range, go to frame, zoom.
 
 Media are opened and frames decoded, converted and scaled to the view's size by a FrameLoader thread
 (newest request wins); the GUI thread shows "opening…" until the first frame arrives, then only paints.
+While playing, a wall clock (poseexplorer.align.playback) says which frame is due; the decoder is asked
+for the frame due when its answer will arrive (its recent latency ahead), an early frame waits for its
+tick, one more than LATE_S behind the clock is dropped, so playback keeps the real rate and the
+app's current frame is always the picture on screen.
 """
 from __future__ import annotations
 
-import numpy as np
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QVBoxLayout, QWidget
+import time
 
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtWidgets import QLabel, QToolButton, QVBoxLayout, QWidget
+
+from ...align.playback import advance_in_range, frame_at, time_of
 from ..frame_loader import DecodedFrame, FrameLoader
 from ...session.snapshot import percentile_of
 from ..state import AppState
 from ..views.frame_view import FrameView
 from ..views.skeleton_style import ambiguity_colour
+from .viewer_transport import ViewerTransport
 
 #: the one frame-numbering convention of the app, its exports and the command line
 FRAME_NUMBERING = "Frames are numbered from 0 (the first frame is frame 0), as in every export and the CLI"
 NO_MEDIA = ("No media open.\nDrop videos or image folders on the window, or use File > Open;\n"
             "an imported file opens here when its import is done.")
+TICK_MS = 10
+LATE_S = 0.15          # a decoded frame further behind the clock than this (wall time) is dropped
+STILLS_FPS = 10.0      # the rate image folders (and media without a known rate) play at
 
 
 class ViewerPanel(QWidget):
@@ -32,8 +44,18 @@ class ViewerPanel(QWidget):
         self.loader.frameReady.connect(self._frame_ready)
         self.loader.frameFailed.connect(self._frame_failed)
         self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
+        self._wall = QElapsedTimer()
         self.shown_frame = -1            # the frame whose image is on screen
+        self.play_range: tuple[int, int] | None = None   # in and out frames, None: the whole media
+        self.counts = {"shown": 0, "dropped": 0}          # frames presented / dropped while playing
+        self._time = 0.0
+        self._latency = 0.03             # seconds from a request to its frame, smoothed
+        self._asked_at = 0.0
+        self._in_flight = -1             # the frame asked of the decoder while playing, -1: none
+        self._pending: tuple[int, DecodedFrame] | None = None   # decoded ahead, waiting for its time
+        self._presenting: DecodedFrame | None = None             # the picture of the frame being selected
         self._build()
         self.view.set_message(NO_MEDIA)
         self.view.displaySizeChanged.connect(self._view_resized)
@@ -42,41 +64,32 @@ class ViewerPanel(QWidget):
         state.snapshotChanged.connect(self._snapshot_changed)
         state.optionsChanged.connect(self._redraw_pose)
 
-    def _button(self, text: str, tip: str, slot, icon: QStyle.StandardPixmap | None = None) -> QToolButton:
-        b = QToolButton()
-        if icon is not None:
-            b.setIcon(self.style().standardIcon(icon))
-        else:
-            b.setText(text)
-        b.setToolTip(tip)
-        b.clicked.connect(slot)
-        return b
-
     def _build(self) -> None:
-        sp = QStyle.StandardPixmap
-        self.play_button = self._button("Play", "Play / pause (Space)", self.toggle_play, sp.SP_MediaPlay)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setEnabled(False)
-        self.slider.valueChanged.connect(self._slider_moved)
-        self.frame_label = QLabel("no media")
+        t = self.transport = ViewerTransport()
+        self.play_button, self.slider, self.frame_label = t.play_button, t.slider, t.frame_label
         self.frame_label.setToolTip(FRAME_NUMBERING)
+        t.play_button.clicked.connect(self.toggle_play)
+        t.back_button.clicked.connect(lambda: self.step(-1))
+        t.fwd_button.clicked.connect(lambda: self.step(1))
+        t.slider.valueChanged.connect(self._slider_moved)
+        t.go_to.valueChanged.connect(self.go_to)
+        t.in_button.clicked.connect(lambda: self.set_range(self.state.frame, None))
+        t.out_button.clicked.connect(lambda: self.set_range(None, self.state.frame))
+        t.clear_range.clicked.connect(self.clear_range)
+        for text, tip, slot in (("+", "Zoom in (or the mouse wheel)", lambda: self.view.zoom(1.25)),
+                                ("−", "Zoom out", lambda: self.view.zoom(0.8)),
+                                ("Fit", "Show the whole frame", self.view.fit)):
+            b = QToolButton()
+            b.setText(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            t.zoom_row.addWidget(b)
         self.pose_label = QLabel("")
         self.pose_label.setStyleSheet("color: #aaa")
-        row = QHBoxLayout()
-        row.addWidget(self._button("<", "Previous frame (Left; Shift+Left: 10 back)", lambda: self.step(-1),
-                                   sp.SP_MediaSkipBackward))
-        row.addWidget(self.play_button)
-        row.addWidget(self._button(">", "Next frame (Right; Shift+Right: 10 on)", lambda: self.step(1),
-                                   sp.SP_MediaSkipForward))
-        row.addWidget(self.slider, 1)
-        row.addWidget(self.frame_label)
-        row.addWidget(self._button("+", "Zoom in (or the mouse wheel)", lambda: self.view.zoom(1.25)))
-        row.addWidget(self._button("−", "Zoom out", lambda: self.view.zoom(0.8)))
-        row.addWidget(self._button("Fit", "Show the whole frame", self.view.fit))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.view, 1)
-        layout.addLayout(row)
+        layout.addWidget(t)
         layout.addWidget(self.pose_label)
 
     # --- navigation -------------------------------------------------------------------------------
@@ -87,44 +100,145 @@ class ViewerPanel(QWidget):
         m = self._media()
         return max(1, m.n_frames) if m else 0
 
+    def fps(self) -> float:
+        m = self._media()
+        return float(m.fps) if m is not None and m.kind == "video" and m.fps and m.fps > 0 else STILLS_FPS
+
     def step(self, delta: int) -> None:
         if self.state.media_id < 0 or self.n_frames() == 0:
             return
+        self.pause()
         frame = int(np.clip(self.state.frame + delta, 0, self.n_frames() - 1))
         self.state.select_frame(self.state.media_id, frame)
 
-    def toggle_play(self) -> None:
-        if self.timer.isActive():
-            self.timer.stop()
-        elif self.state.media_id >= 0 and self.n_frames() > 1:
-            m = self._media()
-            self.timer.start(int(1000 / min(60.0, m.fps if m and m.fps > 0 else 10.0)))
-        sp = QStyle.StandardPixmap
-        self.play_button.setIcon(self.style().standardIcon(sp.SP_MediaPause if self.timer.isActive() else sp.SP_MediaPlay))
+    def go_to(self, frame: int) -> None:
+        """Show a frame (clipped to the media); a running playback goes on from there."""
+        if self.state.media_id < 0 or self.n_frames() == 0:
+            return
+        frame = int(np.clip(frame, 0, self.n_frames() - 1))
+        self._time = time_of(frame, self.fps())
+        self.state.select_frame(self.state.media_id, frame)
+
+    def range_frames(self) -> tuple[int, int]:
+        """(in, out) frames that playback runs between, inclusive; the whole media without a range."""
+        last = self.n_frames() - 1
+        start, end = self.play_range or (0, last)
+        return int(np.clip(start, 0, last)), int(np.clip(end, 0, last))
+
+    def set_range(self, start: int | None, end: int | None) -> None:
+        """Set the in point, the out point or both (None keeps that one); an out before the in moves the in."""
+        if self.n_frames() == 0:
+            return
+        old_start, old_end = self.range_frames()
+        start = old_start if start is None else int(start)
+        end = old_end if end is None else int(end)
+        if end < start:
+            start, end = (end, end) if start == old_start else (start, start)
+        self.play_range = (start, end)
+        self.transport.show_range(start, end, self.n_frames())
+
+    def clear_range(self) -> None:
+        self.play_range = None
+        self.transport.show_range(0, self.n_frames() - 1, self.n_frames())
 
     @property
     def playing(self) -> bool:
         return self.timer.isActive()
 
-    def _tick(self) -> None:
-        if self.state.frame >= self.n_frames() - 1:
-            self.toggle_play()
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def play(self) -> None:
+        if self.state.media_id < 0 or self.n_frames() <= 1 or self.playing:
             return
-        self.step(1)
+        start, end = self.range_frames()
+        frame = self.state.frame
+        if not start <= frame < end:
+            frame = start                      # outside the range, or at its end: from the in point
+            self.state.select_frame(self.state.media_id, frame)
+        self._time = time_of(frame, self.fps())
+        self._pending, self._in_flight = None, -1
+        self._wall.start()
+        self.timer.start()
+        self.transport.show_playing(True)
+
+    def pause(self) -> None:
+        """Stop the clock; the frame on screen stays the current one (a frame still decoding is shown)."""
+        if not self.playing:
+            return
+        self.timer.stop()
+        self._pending, self._in_flight = None, -1
+        self.transport.show_playing(False)
+        m = self._media()
+        if m is not None and m.kind != "keypoints" and self.shown_frame != self.state.frame >= 0:
+            self.loader.request(m.path, self.state.frame, self.view.display_box())
+
+    def _tick(self) -> None:
+        fps = self.fps()
+        start, end = self.range_frames()
+        self._time, going = advance_in_range(self._time, self._wall.restart() / 1000.0, self.transport.speed.value(),
+                                             time_of(start, fps), time_of(end, fps), self.transport.loop.isChecked())
+        due = frame_at(self._time, fps, self.n_frames())
+        m = self._media()
+        if m is None:
+            self.pause()
+            return
+        if m.kind == "keypoints":                      # nothing to decode: the poses are in memory
+            if due != self.state.frame:
+                self.state.select_frame(m.media_id, due)
+        else:
+            self._play_frame(m.path, due)
+        if not going:                                  # stopped at the out point (or the last frame): show it
+            self.pause()
+            self.state.select_frame(m.media_id, due)
+
+    def _play_frame(self, path: str, due: int) -> None:
+        if self._pending is not None and (self._pending[0] <= due or self._pending[0] - due > self._ahead_frames()):
+            frame, picture = self._pending
+            self._pending = None
+            self._present(frame, picture, due)
+        if self._in_flight < 0 and self._pending is None:
+            fps = self.fps()
+            start, end = self.range_frames()
+            ahead_s = self._time + self.transport.speed.value() * self._latency
+            ahead = min(frame_at(ahead_s, fps, self.n_frames()), end)
+            if ahead < due:                           # the range loops before the decoder would answer
+                ahead = start
+            if ahead != self.shown_frame:
+                self._in_flight, self._asked_at = ahead, time.perf_counter()
+                self.loader.request(path, ahead, self.view.display_box())
+
+    def _ahead_frames(self) -> float:
+        """How many frames ahead of the clock a decoded frame may be and still wait for its time."""
+        return max(2.0, 2.0 * self._latency * self.transport.speed.value() * self.fps())
+
+    def _present(self, frame: int, picture: DecodedFrame, due: int) -> None:
+        """Show a frame decoded while playing and make it the current one, unless it is too late."""
+        late_s = (due - frame) / self.fps() / max(self.transport.speed.value(), 1e-6)
+        if not 0.0 <= late_s <= LATE_S:
+            self.counts["dropped"] += 1
+            return
+        self.counts["shown"] += 1
+        if frame == self.state.frame:               # already current (its picture was still on its way)
+            self._show(frame, picture)
+            return
+        self._presenting = picture
+        try:
+            self.state.select_frame(self.state.media_id, frame)
+        finally:
+            self._presenting = None
 
     def _slider_moved(self, value: int) -> None:
         if value != self.state.frame and self.state.media_id >= 0:
-            self.state.select_frame(self.state.media_id, value)
+            self.go_to(value)
 
     # --- state listeners ------------------------------------------------------------------------------
     def _media_changed(self, media_id: int) -> None:
-        if self.timer.isActive():
-            self.toggle_play()
+        self.pause()
         m = self._media()
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, max(0, (m.n_frames if m else 1) - 1))
-        self.slider.blockSignals(False)
-        self.slider.setEnabled(m is not None)
+        self.transport.set_media(m.n_frames if m else 0)
+        self.play_range = None
+        self.transport.show_range(0, 0, 1)
         self.view.set_frame(None)
         self.shown_frame = -1
         if m is not None and m.kind != "keypoints":
@@ -136,19 +250,22 @@ class ViewerPanel(QWidget):
         if self.state.media_id < 0 and self.slider.isEnabled():   # its media was removed
             self._media_changed(-1)
             self.frame_label.setText("no media")
+        elif self.playing and self._media() is None:
+            self.pause()
         self._redraw_pose()
 
     def _frame_changed(self, media_id: int, frame: int) -> None:
         m = self._media()
         if m is None:
             return
-        self.slider.blockSignals(True)
-        self.slider.setValue(frame)
-        self.slider.blockSignals(False)
-        self.frame_label.setText(f"{m.name}  frame {frame} / {m.n_frames - 1}")
-        if m.kind == "keypoints":
+        self.transport.show_frame(frame, f"{m.name}  frame {frame} / {m.n_frames - 1}")
+        if self._presenting is not None:             # played: its picture is here already
+            self._show(frame, self._presenting)
+        elif m.kind == "keypoints":
             self._redraw_pose()
         else:
+            if self.playing:                         # chosen elsewhere while playing: play on from there
+                self._time, self._pending = time_of(frame, self.fps()), None
             self.loader.request(m.path, frame, self.view.display_box())
 
     def _view_resized(self) -> None:
@@ -159,8 +276,21 @@ class ViewerPanel(QWidget):
 
     def _frame_ready(self, path: str, index: int, frame: DecodedFrame) -> None:
         m = self._media()
-        if m is None or path != m.path or index != self.state.frame:
+        if m is None or path != m.path:
             return
+        if self.playing and index == self._in_flight:
+            self._in_flight = -1
+            self._latency = 0.7 * self._latency + 0.3 * (time.perf_counter() - self._asked_at)
+            due = frame_at(self._time, self.fps(), self.n_frames())
+            if index > due and index - due <= self._ahead_frames():
+                self._pending = (index, frame)      # decoded ahead: shown by the tick that reaches it
+            else:
+                self._present(index, frame, due)
+            self._play_frame(path, frame_at(self._time, self.fps(), self.n_frames()))
+        elif index == self.state.frame:
+            self._show(index, frame)
+
+    def _show(self, index: int, frame: DecodedFrame) -> None:
         self.view.set_message("")
         self.view.set_frame(frame)
         self.shown_frame = index
@@ -194,5 +324,6 @@ class ViewerPanel(QWidget):
                                 f"(dashed grey: below {self.state.min_visibility:.2f}){text}")
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.timer.stop()
         self.loader.stop()
         super().closeEvent(event)
