@@ -198,6 +198,6 @@ def test_scrubbing_paused_players_decodes_only_in_the_decode_threads(qtbot, tmp_
     assert views[0].image().width() < width / 2
     assert all(r.reads_in(gui) == 0 for r in readers) and read_code(views[0].frame()) == 20
 
-    thread = players._loaders[0]._worker.thread
+    thread = players.lanes()[0].loader._worker.thread
     players.clear()                       # clear() stops the threads and closes the readers at once
     assert not thread.is_alive() and all(r.closed for r in readers)

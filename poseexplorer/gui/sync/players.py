@@ -1,70 +1,31 @@
 """Synced players: the reference video owns one clock; each follower shows the frame its sync map gives.
 
-The clock and frame mapping are headless (poseexplorer.align.playback); this widget only asks for frames
-and paints them. Each video's frames are decoded by its own FrameLoader thread (newest request wins),
-which also converts and scales them to their view's size, so the GUI thread only blits. While playing the
-clock never waits for a decoder: each request is for the frame due when it will arrive (the decoder's
-recent latency ahead of the clock); a frame that arrives early waits for the tick that reaches it, one
-more than LATE_S of wall time behind the clock is dropped. Dragging the slider while paused also goes
-through the decode threads (only the newest position is decoded). Explicit one-off moves while paused
-(seek, step, nudge, pause) decode at once, so what the controls promise is on screen when they return.
+The clock and frame mapping are headless (poseexplorer.align.playback), and so are the decisions of when
+a frame is asked of a decoder, held or dropped (poseexplorer.align.playback_schedule.LaneSchedule); each
+video is a VideoLane (its reader, FrameLoader thread, view, track and controls), and this widget holds
+the transport and the clock and carries the decisions out. Each video's frames are decoded by its own
+FrameLoader thread (newest request wins), which also converts and scales them to their view's size, so
+the GUI thread only blits. Dragging the slider while paused also goes through the decode threads (only
+the newest position is decoded). Explicit one-off moves while paused (seek, step, nudge, pause) decode at
+once, so what the controls promise is on screen when they return.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QStyle, QToolButton,
-    QVBoxLayout, QWidget,
+    QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QStyle, QVBoxLayout, QWidget,
 )
 
-from ...align.playback import (
-    FollowerTrack, advance, clamp_speed, duration_of, frame_at, step_time, time_of,
-)
+from ...align.playback import FollowerTrack, advance, clamp_speed, duration_of, frame_at, step_time, time_of
 from ..frame_loader import DecodedFrame, FrameLoader
+from .lane import FollowerControls, VideoLane
 from .video_view import VideoFrameView
 
 TICK_MS = 15
-LATE_S = 0.15  # a decoded frame further behind the clock than this (wall time) is dropped
-
-
-class FollowerControls(QWidget):
-    """Under a follower's view: manual nudge (frames) and a left/right flip of the picture."""
-
-    nudgeChanged = Signal(int)
-    flipChanged = Signal(bool)
-    syncPointRequested = Signal()
-
-    def __init__(self, mirrored: bool, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.nudge = QSpinBox()
-        self.nudge.setRange(-9999, 9999)
-        self.nudge.setPrefix("±")
-        self.nudge.setToolTip("Nudge: shift this video against the reference by whole frames of this video")
-        self.nudge.valueChanged.connect(self.nudgeChanged)
-        row.addWidget(self.nudge)
-        self.mark = QToolButton()
-        self.mark.setText("⌖")
-        self.mark.setToolTip("Sync point: give the frame of this video that shows the same instant as the "
-                             "reference's current frame (the nudge is set from it)")
-        self.mark.clicked.connect(self.syncPointRequested)
-        row.addWidget(self.mark)
-        self.flip = QCheckBox("⇋")
-        self.flip.setToolTip("Show this video flipped left/right")
-        self.flip.toggled.connect(self.flipChanged)
-        row.addWidget(self.flip)
-        if mirrored:  # the picture is not flipped by itself: a detector's left/right swap looks the same
-            note = QLabel("mirrored")
-            note.setToolTip("Its left/right-flipped poses matched the reference better: a mirror, a selfie "
-                            "camera, the move done with the other side, or the detector swapping left and right")
-            row.addWidget(note)
-        row.addStretch(1)
 
 
 class SyncPlayers(QWidget):
@@ -79,23 +40,10 @@ class SyncPlayers(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._readers: list = []
-        self._names: list[str] = []
-        self._tracks: list[FollowerTrack] = []
-        self._views: list[VideoFrameView] = []
-        self._controls: list[FollowerControls] = []
-        self._skeletons: list[np.ndarray | None] = []
+        self._lanes: list[VideoLane] = []
         self._fps = 30.0
         self._n = 0
         self._time = 0.0
-        self._shown: list[int] = []
-        self._wanted: list[int] = []
-        self._requested: list[int] = []
-        self._in_flight: list[bool] = []  # one request at a time per decode thread
-        self._pending: list[tuple[int, DecodedFrame] | None] = []  # decoded ahead, waiting for its time
-        self._latency: list[float] = []  # seconds from request to arrival, smoothed, per video
-        self._asked_at: list[float] = []
-        self._loaders: list[FrameLoader] = []
         self._counts = {"shown": 0, "dropped": 0}
         self._playing = False
         self._wall = QElapsedTimer()
@@ -164,66 +112,49 @@ class SyncPlayers(QWidget):
         if len(readers) != len(tracks) + 1 or len(names) != len(readers):
             raise ValueError(f"{len(readers)} readers, {len(names)} names and {len(tracks)} tracks do not match")
         self.clear()
-        self._readers, self._names, self._tracks = list(readers), list(names), list(tracks)
-        self._skeletons = list(skeletons) if skeletons is not None else [None] * len(readers)
+        skeletons = list(skeletons) if skeletons is not None else [None] * len(readers)
         self._fps, self._n = float(fps_ref), len(readers[0])
-        for i, name in enumerate(names):
-            self._row.addWidget(self._make_column(i, name), 1)
+        for i, (reader, name) in enumerate(zip(readers, names)):
+            track = tracks[i - 1] if i else None
+            loader = FrameLoader(self, reader=reader, key=str(i))  # stopped in clear() or with this widget
+            loader.frameReady.connect(self._on_frame_ready)
+            lane = VideoLane(name, reader, track.fps if track else self._fps, track,
+                             skeletons[i] if i < len(skeletons) else None, loader)
+            self._lanes.append(lane)
+            self._row.addWidget(self._make_column(i, lane), 1)
         self.slider.setRange(0, self._n - 1)
         self._set_enabled(True)
         self._time = 0.0
-        self._shown = [-1] * len(readers)
-        self._requested = [-1] * len(readers)
-        self._in_flight = [False] * len(readers)
-        self._pending, self._latency, self._asked_at = [None] * len(readers), [0.0] * len(readers), [0.0] * len(readers)
         self._counts = {"shown": 0, "dropped": 0}
-        for i, reader in enumerate(readers):
-            loader = FrameLoader(self, reader=reader, key=str(i))  # stopped in clear() or with this widget
-            loader.frameReady.connect(self._on_frame_ready)
-            self._loaders.append(loader)
         self._render()
 
-    def _make_column(self, i: int, name: str) -> QWidget:
+    def _make_column(self, i: int, lane: VideoLane) -> QWidget:
         column = QWidget()
         box = QVBoxLayout(column)
         box.setContentsMargins(2, 2, 2, 2)
-        title = QLabel(("Reference: " if i == 0 else f"Follower {i}: ") + name)
-        title.setToolTip(name)
+        title = QLabel(("Reference: " if i == 0 else f"Follower {i}: ") + lane.name)
+        title.setToolTip(lane.name)
         title.setMinimumWidth(1)   # a long name is cut, it does not widen the panel
         title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         box.addWidget(title)
-        view = VideoFrameView()
-        view.sizeChanged.connect(lambda j=i: self._view_resized(j))
-        self._views.append(view)
-        box.addWidget(view, 1)
-        if i > 0:
-            track = self._tracks[i - 1]
-            controls = FollowerControls(track.mirrored)
-            controls.nudgeChanged.connect(lambda v, j=i - 1: self.set_nudge(j, v))
-            controls.flipChanged.connect(view.set_flipped)
-            controls.syncPointRequested.connect(lambda j=i - 1: self._ask_sync_point(j))
-            self._controls.append(controls)
-            box.addWidget(controls)
+        lane.view.sizeChanged.connect(lambda j=i: self._view_resized(j))
+        box.addWidget(lane.view, 1)
+        if lane.controls is not None:
+            lane.controls.nudgeChanged.connect(lambda v, j=i - 1: self.set_nudge(j, v))
+            lane.controls.flipChanged.connect(lane.view.set_flipped)
+            lane.controls.syncPointRequested.connect(lambda j=i - 1: self._ask_sync_point(j))
+            box.addWidget(lane.controls)
         return column
 
     def clear(self) -> None:
         self._stop_clock()
-        for loader in self._loaders:
-            try:
-                loader.frameReady.disconnect(self._on_frame_ready)
-                loader.stop()  # ends its thread and closes its reader
-                loader.deleteLater()
-            except Exception:  # a reader that fails to close must not stop the panel
-                pass
-        self._loaders = []
+        for lane in self._lanes:
+            lane.close(self._on_frame_ready)  # ends its thread and closes its reader
+        self._lanes = []
         while self._row.count():
             item = self._row.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        self._readers, self._names, self._tracks, self._views, self._shown = [], [], [], [], []
-        self._wanted, self._requested, self._in_flight = [], [], []
-        self._pending, self._latency, self._asked_at = [], [], []
-        self._controls = []
         self._n = 0
         self._set_enabled(False)
         self.time_label.setText("-")
@@ -231,28 +162,32 @@ class SyncPlayers(QWidget):
     # --- state ----------------------------------------------------------------------------------
     @property
     def tracks(self) -> list[FollowerTrack]:
-        return list(self._tracks)
+        return [lane.track for lane in self._lanes[1:]]
+
+    def lanes(self) -> list[VideoLane]:
+        """The videos, reference first."""
+        return list(self._lanes)
 
     def reference_frame(self) -> int:
         return frame_at(self._time, self._fps, self._n) if self._n else -1
 
     def shown_frames(self) -> list[int]:
         """The frame index each view shows now (reference first)."""
-        return list(self._shown)
+        return [lane.schedule.shown for lane in self._lanes]
 
     def views(self) -> list[VideoFrameView]:
-        return list(self._views)
+        return [lane.view for lane in self._lanes]
 
     def names(self) -> list[str]:
         """The videos' names, reference first."""
-        return list(self._names)
+        return [lane.name for lane in self._lanes]
 
     def skeletons(self) -> list[np.ndarray | None]:
         """Per video its (T, 13, 2) keypoints in its pixels, or None (reference first)."""
-        return list(self._skeletons)
+        return [lane.skeletons for lane in self._lanes]
 
     def follower_controls(self) -> list[FollowerControls]:
-        return list(self._controls)
+        return [lane.controls for lane in self._lanes[1:]]
 
     def is_playing(self) -> bool:
         return self._playing
@@ -274,9 +209,9 @@ class SyncPlayers(QWidget):
             self._render()
 
     def set_nudge(self, follower: int, frames: int) -> None:
-        self._tracks[follower] = replace(self._tracks[follower], nudge=int(frames))
-        self._shown[follower + 1] = self._requested[follower + 1] = -1
-        self._pending[follower + 1] = None
+        lane = self._lanes[follower + 1]
+        lane.track = replace(lane.track, nudge=int(frames))
+        lane.schedule.forget_shown()
         self._render()
 
     def set_sync_point(self, follower: int, follower_frame: int) -> None:
@@ -285,17 +220,18 @@ class SyncPlayers(QWidget):
         ref = self.reference_frame()
         if ref < 0:
             return
-        base = replace(self._tracks[follower], nudge=0).frame_for(ref)
-        self._controls[follower].nudge.setValue(int(follower_frame) - base)   # its signal calls set_nudge
+        lane = self._lanes[follower + 1]
+        base = replace(lane.track, nudge=0).frame_for(ref)
+        lane.controls.nudge.setValue(int(follower_frame) - base)   # its signal calls set_nudge
 
     def _ask_sync_point(self, follower: int) -> None:
         from PySide6.QtWidgets import QInputDialog
 
-        track = self._tracks[follower]
-        shown = track.frame_for(max(0, self.reference_frame()))
-        frame, ok = QInputDialog.getInt(self, "Sync point", f"Frame of {self._names[follower + 1]} that shows the "
+        lane = self._lanes[follower + 1]
+        shown = lane.track.frame_for(max(0, self.reference_frame()))
+        frame, ok = QInputDialog.getInt(self, "Sync point", f"Frame of {lane.name} that shows the "
                                         f"same instant as reference frame {self.reference_frame()}:",
-                                        shown, 0, track.n_frames - 1)
+                                        shown, 0, lane.track.n_frames - 1)
         if ok:
             self.set_sync_point(follower, frame)
 
@@ -333,16 +269,9 @@ class SyncPlayers(QWidget):
         if not playing:
             self.pause()
 
-    def _skeleton(self, video: int, frame: int) -> np.ndarray | None:
-        poses = self._skeletons[video] if video < len(self._skeletons) else None
-        if poses is None or not self.show_skeletons.isChecked() or not 0 <= frame < len(poses):
-            return None
-        return poses[frame]
-
     def _redraw(self) -> None:
-        self._shown = [-1] * len(self._readers)
-        self._requested = [-1] * len(self._readers)
-        self._pending = [None] * len(self._readers)
+        for lane in self._lanes:
+            lane.schedule.forget_shown()
         self._render()
 
     def _on_slider(self, value: int) -> None:
@@ -353,8 +282,8 @@ class SyncPlayers(QWidget):
 
     def _view_resized(self, i: int) -> None:
         """Re-request the frame on screen at the view's new size (the old image is drawn scaled meanwhile)."""
-        if i < len(self._wanted) and self._shown[i] >= 0 and not self._playing:
-            self._request(i, self._wanted[i])  # while playing, the next requests use the new size anyway
+        if i < len(self._lanes) and self._lanes[i].schedule.shown >= 0 and not self._playing:
+            self._lanes[i].request(self._lanes[i].schedule.wanted)  # while playing, the next requests do anyway
 
     def _render(self, at_once: bool = True) -> None:
         """Show (paused) or ask the decode threads for (playing, or paused with at_once False) whatever
@@ -362,87 +291,62 @@ class SyncPlayers(QWidget):
         if not self._n:
             return
         ref = self.reference_frame()
-        self._wanted = [ref] + [t.frame_for(ref) for t in self._tracks]
-        for i, frame in enumerate(self._wanted):
+        for i, lane in enumerate(self._lanes):
+            s = lane.schedule
+            s.wanted = lane.frame_for(ref)
             if self._playing:
-                self._play_frame(i, frame)
+                self._play_frame(i)
                 continue
-            self._pending[i] = None
-            if frame != self._shown[i] and at_once:
-                self._show(i, frame, self._loaders[i].read_now(frame, self._views[i].display_box()))
-            elif frame != self._shown[i] and self._requested[i] != frame:
-                self._request(i, frame)
+            s.pending = None
+            if s.wanted != s.shown and at_once:
+                self._show(i, s.wanted, lane.read_now(s.wanted))
+            elif s.wanted != s.shown and s.requested != s.wanted:
+                lane.request(s.wanted)
         self.slider.blockSignals(True)
         self.slider.setValue(ref)
         self.slider.blockSignals(False)
         self.time_label.setText(f"{self._time:6.2f} / {duration_of(self._n, self._fps):.2f} s  ·  "
                                 f"frame {ref}/{self._n - 1}")
-        self.positionChanged.emit(ref, self._wanted[1:])
+        self.positionChanged.emit(ref, [lane.schedule.wanted for lane in self._lanes[1:]])
 
     def _show(self, i: int, frame: int, picture: DecodedFrame) -> None:
-        fps = self._fps if i == 0 else self._tracks[i - 1].fps
-        self._views[i].set_frame(picture, f"frame {frame}/{len(self._readers[i]) - 1}  ·  {frame / fps:.2f} s",
-                                 self._skeleton(i, frame))
-        self._shown[i] = frame
+        self._lanes[i].show(frame, picture, self.show_skeletons.isChecked())
 
-    def _play_frame(self, i: int, frame: int) -> None:
+    def _play_frame(self, i: int) -> None:
         """While playing: show a frame decoded ahead once its time has come; keep the decoder one frame ahead."""
-        pending = self._pending[i]
-        if pending is not None and (pending[0] <= frame or self._seconds_off(i, pending[0]) < -self._horizon(i)):
-            self._pending[i] = None  # its time has come, or the clock jumped back past it (a seek, a loop)
-            self._present(i, *pending)
-        if not self._in_flight[i] and self._pending[i] is None:
-            ahead = self._frame_ahead(i)
-            if ahead != self._shown[i]:
-                self._request(i, ahead)
-
-    def _frame_ahead(self, i: int) -> int:
-        """The frame this view should show when a request made now arrives (the decoder's recent latency)."""
-        t = min(self._time + self.speed.value() * self._latency[i], duration_of(self._n, self._fps))
-        ref = frame_at(t, self._fps, self._n)
-        return ref if i == 0 else self._tracks[i - 1].frame_for(ref)
-
-    def _seconds_off(self, i: int, frame: int) -> float:
-        """Wall seconds `frame` is behind (+) or ahead of (-) the clock in view i at the current speed."""
-        fps = self._fps if i == 0 else self._tracks[i - 1].fps
-        return (self._wanted[i] - frame) / fps / max(self.speed.value(), 1e-6)
-
-    def _horizon(self, i: int) -> float:
-        return max(LATE_S, 2.0 * self._latency[i])
+        lane, speed = self._lanes[i], self.speed.value()
+        due = lane.schedule.take_due(speed)
+        if due is not None:
+            self._present(i, *due)
+        ahead_s = lane.schedule.lookahead_s(self._time, speed, duration_of(self._n, self._fps))
+        ahead = lane.frame_for(frame_at(ahead_s, self._fps, self._n))
+        if lane.schedule.needs_request(ahead):
+            lane.request(ahead)
 
     def _present(self, i: int, frame: int, picture: DecodedFrame) -> None:
-        if not 0.0 <= self._seconds_off(i, frame) <= LATE_S:
+        if not self._lanes[i].schedule.on_time(frame, self.speed.value()):
             self._counts["dropped"] += 1  # too late (or left behind by a jump)
             return
         self._counts["shown"] += 1
         self._show(i, frame, picture)
 
-    def _request(self, i: int, frame: int) -> None:
-        self._requested[i], self._in_flight[i] = frame, True
-        self._asked_at[i] = time.perf_counter()
-        self._loaders[i].request_frame(frame, self._views[i].display_box())
-
     def _on_frame_ready(self, key: str, frame: int, picture: object) -> None:
         """A decode thread's frame (GUI thread, queued): shown now, held until its time, or dropped."""
         i = int(key)
-        if i >= len(self._in_flight) or self.sender() is not self._loaders[i]:
+        if i >= len(self._lanes) or self.sender() is not self._lanes[i].loader:
             return  # from videos shown before
-        self._in_flight[i] = False
-        self._latency[i] = 0.7 * self._latency[i] + 0.3 * (time.perf_counter() - self._asked_at[i])
+        s = self._lanes[i].schedule
+        s.arrived(time.perf_counter())
         if not self._playing:  # a slider position or a resize: shown if it is still the one wanted
-            if frame == self._wanted[i]:
+            if frame == s.wanted:
                 self._show(i, frame, picture)
-            elif self._requested[i] != self._wanted[i] and self._wanted[i] != self._shown[i]:
-                self._request(i, self._wanted[i])  # superseded by a synchronous move meanwhile
+            elif s.requested != s.wanted and s.wanted != s.shown:
+                self._lanes[i].request(s.wanted)  # superseded by a synchronous move meanwhile
             return
-        if self._requested[i] != frame:
+        if s.requested != frame:
             return  # nudged / redrawn meanwhile
-        if frame > self._wanted[i] and -self._seconds_off(i, frame) <= self._horizon(i):
-            self._pending[i] = (frame, picture)  # decoded ahead: shown by the tick that reaches it
+        if s.should_hold(frame, self.speed.value()):
+            s.pending = (frame, picture)  # decoded ahead: shown by the tick that reaches it
         else:
             self._present(i, frame, picture)
-        self._play_frame(i, self._wanted[i])
-
-
-def display_name(path: str) -> str:
-    return Path(path).name
+        self._play_frame(i)
