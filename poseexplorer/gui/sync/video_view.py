@@ -7,14 +7,14 @@ owner has re-requested the frame at the new size (sizeChanged tells it to).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ...core.skeleton import COCO13_BONES
 from ..frame_loader import Box, DecodedFrame
+from ..views.skeleton_painter import draw_skeleton
 
-SKELETON_COLOUR = QColor(255, 140, 0)
+SKELETON_COLOUR = (255, 140, 0)
 CAPTION_H = 18
 
 
@@ -106,11 +106,9 @@ class VideoFrameView(QWidget):
         w = self._frame.size[0]
         scale = target.width() / max(w, 1)  # frame pixels -> widget pixels
         xs = self._xy[:, 0] if not self._flipped else w - self._xy[:, 0]
-        pts = [QPointF(target.x() + x * scale, target.y() + y * scale) for x, y in zip(xs, self._xy[:, 1])]
-        ok = np.isfinite(self._xy).all(axis=1)
+        pts = np.stack([target.x() + xs * scale, target.y() + self._xy[:, 1] * scale], axis=1)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(QPen(SKELETON_COLOUR, 2.0))
-        painter.drawLines([QLineF(pts[i], pts[j]) for i, j in COCO13_BONES if ok[i] and ok[j]])
+        draw_skeleton(painter, pts, None, 0.0, 2.0, SKELETON_COLOUR, joints=False)
 
 
 def _draw_image(painter: QPainter, target: QRectF, image: QImage) -> None:

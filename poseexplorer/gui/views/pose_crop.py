@@ -5,11 +5,10 @@ Uses only QImage/QPainter (no widgets), so it is safe inside a worker thread.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage, QPainter
 
-from ...core.skeleton import COCO13_BONES
-from .skeleton_style import BONE_COLOURS, LOW_VISIBILITY
+from .skeleton_painter import draw_skeleton
 
 
 def pose_box(xy: np.ndarray, scores: np.ndarray | None, image_size: tuple[int, int] | None,
@@ -36,27 +35,6 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     h, w = rgb.shape[:2]
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-
-
-def draw_skeleton(painter: QPainter, xy: np.ndarray, scores: np.ndarray | None, min_visibility: float,
-                  width: float, colour: tuple[int, int, int] | None = None) -> None:
-    """Bones solid when both ends are visible, thin grey dashes otherwise; joints as dots or rings."""
-    vis = np.ones(13, bool) if scores is None else np.asarray(scores) >= min_visibility
-    for (a, b), col in zip(COCO13_BONES, BONE_COLOURS):
-        if not np.all(np.isfinite(xy[[a, b]])):
-            continue
-        good = vis[a] and vis[b]
-        pen = QPen(QColor(*(colour or col)) if good else QColor(*LOW_VISIBILITY), width if good else width * 0.6)
-        pen.setStyle(Qt.PenStyle.SolidLine if good else Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        painter.drawLine(QPointF(*xy[a]), QPointF(*xy[b]))
-    for j in range(13):
-        if not np.all(np.isfinite(xy[j])):
-            continue
-        r = width * (1.1 if vis[j] else 0.9)
-        painter.setPen(QPen(QColor(*LOW_VISIBILITY) if not vis[j] else QColor(20, 20, 20), 1))
-        painter.setBrush(QColor(255, 255, 255) if vis[j] else Qt.BrushStyle.NoBrush)
-        painter.drawEllipse(QPointF(*xy[j]), r, r)
 
 
 def _draw_region(painter: QPainter, frame_rgb: np.ndarray, x0: float, y0: float, side: float,
