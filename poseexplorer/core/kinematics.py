@@ -131,3 +131,19 @@ def write_kinematics_csv(path: str | Path, names: list[str], table: np.ndarray, 
         for row in table:
             cells = [str(int(row[0]))] + ["" if not np.isfinite(v) else f"{v:.3f}" for v in row[1:]]
             f.write(",".join(cells) + "\n")
+
+
+def synced_table(names: list[str], videos: list[str], tables: list[np.ndarray],
+                 paired: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Several videos' kinematics tables on the reference timeline.
+
+    names: the columns of each table (kinematics_table's, 'frame' first); tables: per video (T_i, C);
+    paired: (n_ref, V) each video's frame shown with each reference frame (align.playback.paired_frames).
+    Returns 'reference_frame' then, per video, its columns prefixed 'video:'; (n_ref, 1 + V * C)."""
+    paired = np.asarray(paired, dtype=np.int64)
+    if paired.ndim != 2 or paired.shape[1] != len(tables) or len(videos) != len(tables):
+        raise ValueError(f"synced_table needs paired (n_ref, {len(tables)}) and one name per table, "
+                         f"got {paired.shape} and {len(videos)} names")
+    columns = ["reference_frame"] + [f"{v}:{n}" for v in videos for n in names]
+    parts = [np.arange(len(paired))[:, None]] + [np.asarray(t)[paired[:, i]] for i, t in enumerate(tables)]
+    return columns, np.hstack(parts).astype(np.float64)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QLabel, QMainWi
 from .job_runner import JobRunner
 from .library_controller import LibraryController
 from .panels.ambiguity_panel import AmbiguityPanel
+from .panels.kinematics_panel import KinematicsPanel
 from .panels.library_panel import LibraryPanel
 from .panels.retrieval_panel import RetrievalPanel
 from .panels.scatter_panel import ScatterPanel
@@ -24,6 +25,7 @@ from .sync_panel import SyncPanel
 from .shortcuts import SHORTCUTS, ShortcutsDialog
 from .state import AppState
 from .views.wheel_guard import install_wheel_guard
+from .window_memory import WindowMemory
 
 LAYOUT_VERSION = 1
 FRAME_ALLOWANCE = (16, 40)   # title bar and borders a window manager adds, before the real ones are known
@@ -64,6 +66,7 @@ class MainWindow(QMainWindow):
         self.library_panel.addFolderRequested.connect(self.open_folder)
         self.controller.libraryFailed.connect(lambda msg: QMessageBox.warning(self, "Pose library", msg))
         self._restore_layout()
+        self.memory = WindowMemory(self)
 
     def _build_panels(self, with_3d: bool | None) -> None:
         self.viewer = ViewerPanel(self.state)
@@ -84,10 +87,14 @@ class MainWindow(QMainWindow):
         self.add_panel("3D skeleton", self.skeleton3d if self.skeleton3d is not None else
                        QLabel("The 3D view needs OpenGL, which this display does not offer."), "right")
         self.add_panel("Scatter", self.scatter, "bottom")
-        self.sync_panel = SyncPanel(self.state)  # issue 8 (sync engineer): tabbed with the scatter
+        self.sync_panel = SyncPanel(self.state, runner=self.runner)  # tabbed with the scatter
         self.add_panel("Sync", self.sync_panel, "bottom", scroll=True)
         self.sync_panel.synced.connect(lambda _result: self.controller.reload())  # it may index new videos
         self.tabifyDockWidget(self.docks["Scatter"], self.docks["Sync"])
+        self.kinematics = KinematicsPanel(self.state)
+        self.add_panel("Kinematics", self.kinematics, "bottom")
+        self.tabifyDockWidget(self.docks["Sync"], self.docks["Kinematics"])
+        self.sync_panel.synced.connect(lambda _result: self.kinematics.follow_sync(self.sync_panel))
         self.docks["Scatter"].raise_()
         self.docks["Sync"].visibilityChanged.connect(self._sync_shown)
         self._default_sizes()
@@ -277,6 +284,7 @@ class MainWindow(QMainWindow):
         lifter = self.settings.lift_model_path or _bundled_lifter()
         if lifter:
             self.controller.load_lifter(lifter)
+        self.memory.restore()
         if paths:
             self.import_paths([str(Path(p)) for p in paths])
 
@@ -351,6 +359,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.save_layout()
+        self.memory.save()
         self.runner.cancel_all(wait_ms=3000)   # a job still busy after that is detached, not killed
         self.sync_panel.shutdown()
         self.viewer.loader.stop()

@@ -129,3 +129,20 @@ def test_csv_states_the_convention_and_leaves_unknown_cells_empty(tmp_path):
     assert rows[5][1:] == [""] * (len(names) - 1)
     knee = names.index("left_knee_deg")
     assert float(rows[1][knee]) == pytest.approx(joint_angles(xy)["left_knee"][0], abs=1e-3)
+
+
+def test_synced_table_takes_each_videos_row_at_its_paired_frame():
+    from poseexplorer.core.kinematics import synced_table
+
+    rng = np.random.default_rng(4)
+    names, a = kinematics_table(_poses(rng, 10), fps=30.0)
+    _, b = kinematics_table(_poses(rng, 14), fps=60.0)
+    paired = np.stack([np.arange(10), np.minimum(np.arange(10) * 2 + 1, 13)], axis=1)
+    columns, table = synced_table(names, ["a.mp4", "b.mp4"], [a, b], paired)
+    assert columns[0] == "reference_frame" and columns[1] == "a.mp4:frame" and columns[1 + len(names)] == "b.mp4:frame"
+    assert table.shape == (10, 1 + 2 * len(names))
+    for r in range(10):
+        np.testing.assert_array_equal(table[r, 1:1 + len(names)], a[r])
+        np.testing.assert_array_equal(table[r, 1 + len(names):], b[paired[r, 1]])
+    with pytest.raises(ValueError, match="paired"):
+        synced_table(names, ["a.mp4"], [a, b], paired)
