@@ -87,12 +87,12 @@ class KinematicsPanel(QWidget):
         self.angle_plot = pg.PlotWidget()
         self.angle_plot.setLabel("left", "angle (°)")
         self.speed_plot = pg.PlotWidget()
-        self.speed_plot.setLabel("left", "speed (px/s)")
+        self.speed_plot.setLabel("left", "px/s")
         self.speed_plot.setLabel("bottom", "frame")
         self.speed_plot.setXLink(self.angle_plot)
         self.cursors = []
         for plot in (self.angle_plot, self.speed_plot):
-            plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+            plot.addLegend(offset=(5, 5), labelTextSize="8pt", colCount=4, brush=pg.mkBrush(20, 20, 24, 170))
             plot.showGrid(x=True, y=True, alpha=0.2)
             cursor = pg.InfiniteLine(0, angle=90, pen=pg.mkPen((255, 80, 80), width=1.5))
             plot.addItem(cursor, ignoreBounds=True)
