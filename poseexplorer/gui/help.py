@@ -32,7 +32,9 @@ GUIDE = [
      "scene, <i>best frame per view</i> shows where this instant is in each view. Click a result to open it.",
      "search.png"),
     ("3. Explore", "The Scatter maps every pose of the library; a rectangle or lasso there restricts the search. "
-     "Ambiguity says how uncertain a 2D pose is; the 3D view shows the skeleton with the chosen match.",
+     "Ambiguity says how uncertain a 2D pose is; the 3D view shows the skeleton with the chosen match. "
+     "The viewer plays at the video's own rate (speed, loop, in/out points [ ], go to frame); the Kinematics "
+     "tab plots joint angles and a keypoint's speed with a cursor that follows playback, and exports them as CSV.",
      "scatter_hover.png"),
     ("4. Synchronise videos", "Open the Sync tab under the viewer, add two or more videos (the first is the "
      "reference) and press Sync. They play under one clock; nudge a follower or mark a sync point (⌖) if needed, "
