@@ -46,10 +46,16 @@ def keypoint_distance(xy_a: np.ndarray, xy_b: np.ndarray, boxes_b: np.ndarray) -
     return d / scale[None, :]
 
 
+#: Nose and shoulders (COCO-13 indices): two real people never share them.
+HEAD = [0, 1, 2]
+
+
 def suppress_duplicates(xy: np.ndarray, scores: np.ndarray, max_iou: float = 0.6,
-                        min_distance: float = 0.15) -> np.ndarray:
+                        min_distance: float = 0.15, min_head_distance: float = 0.2) -> np.ndarray:
     """Indices of the people to keep, best first: greedily, by mean score, drop a person whose box
-    overlaps a kept one by more than max_iou or whose keypoints lie within min_distance of one's."""
+    overlaps a kept one by more than max_iou, whose keypoints lie within min_distance of one's, or
+    whose head (nose and shoulders) lies within min_head_distance of one's (a second, wrong fit of
+    the same person's body); distances are relative to the box scale (keypoint_distance)."""
     xy = np.asarray(xy, np.float64).reshape(-1, 13, 2)
     scores = np.asarray(scores, np.float64).reshape(-1, 13)
     if not len(xy):
@@ -58,11 +64,20 @@ def suppress_duplicates(xy: np.ndarray, scores: np.ndarray, max_iou: float = 0.6
     iou = box_iou(boxes, boxes)
     dist = keypoint_distance(xy, xy, boxes)
     dist = np.minimum(dist, dist.T)
+    head = _head_distance(xy, boxes)
     kept: list[int] = []
     for i in np.argsort(-scores.mean(1), kind="stable"):
-        if all(iou[i, j] <= max_iou and dist[i, j] >= min_distance for j in kept):
+        if all(iou[i, j] <= max_iou and dist[i, j] >= min_distance and head[i, j] >= min_head_distance
+               for j in kept):
             kept.append(int(i))
     return np.array(kept, np.int64)
+
+
+def _head_distance(xy: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(P, P) median distance of nose and shoulders over the smaller of the two box scales."""
+    d = np.median(np.linalg.norm(xy[:, None, HEAD] - xy[None, :, HEAD], axis=-1), axis=-1)
+    scale = np.sqrt(np.clip((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1, None))
+    return d / np.minimum(scale[:, None], scale[None, :])
 
 
 def crop_around(box: np.ndarray, width: int, height: int, scale: float = 1.5) -> tuple[int, int, int, int]:

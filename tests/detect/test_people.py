@@ -113,3 +113,30 @@ def test_two_walkers_keep_their_ids_through_a_gap_and_a_shuffle():
     assert track_lengths(track) == {int(track[names == "b"][0]): 40, int(track[names == "a"][0]): 36}
     late = assign_tracks(frame_index, xy, np.ones((len(rows), 13)), max_gap=2)
     assert len(set(late[names == "a"].tolist())) == 2       # the gap is longer than max_gap: a new id
+
+
+def test_a_second_fit_sharing_the_head_is_a_duplicate():
+    rng = np.random.default_rng(5)
+    a = _person(rng, (200, 300), 200)
+    wrong_legs = a.copy()
+    wrong_legs[3:] += rng.uniform(80, 160, (10, 2)).astype(np.float32)     # same head, body elsewhere
+    other = _person(rng, (700, 300), 200)
+    xy = np.stack([a, wrong_legs, other])
+    scores = np.stack([np.full(13, 0.9), np.full(13, 0.95), np.full(13, 0.8)])
+    assert suppress_duplicates(xy, scores).tolist() == [1, 2]
+    assert suppress_duplicates(xy, scores, min_head_distance=0.0).tolist() == [1, 0, 2]
+
+
+def test_square_tiles_cover_the_frame_with_squares_of_the_short_side():
+    from poseexplorer.detect.mediapipe_people import square_tiles
+
+    for w, h, n in [(1088, 1920, 3), (1920, 1080, 3), (640, 640, 3), (400, 1000, 2), (300, 900, 1)]:
+        tiles = square_tiles(w, h, n)
+        side = min(w, h)
+        assert all(x1 - x0 == side and y1 - y0 == side for x0, y0, x1, y1 in tiles)
+        assert all(0 <= x0 and 0 <= y0 and x1 <= w and y1 <= h for x0, y0, x1, y1 in tiles)
+        covered = np.zeros((h, w), bool)
+        for x0, y0, x1, y1 in tiles:
+            covered[y0:y1, x0:x1] = True
+        assert covered.all(), (w, h, n)
+        assert len(tiles) == (1 if w == h else max(n, -(-max(w, h) // side)))
