@@ -87,6 +87,23 @@ def library_size(library_path: str | os.PathLike) -> int:
         conn.close()
 
 
+def media_with_counts(library_path: str | os.PathLike, cols: PoseColumns) -> list:
+    """The library's media (MediaInfo, by id) with n_poses counted from the columns instead of from the
+    detections table (Library.media() counts every row: a full table read at 10^7 poses)."""
+    from .store import _media_info
+
+    media_ids = np.asarray(cols.media_ids)
+    ids, counts = np.unique(media_ids, return_counts=True) if len(media_ids) else (np.zeros(0, np.int64),) * 2
+    count = dict(zip(ids.tolist(), counts.tolist()))
+    select = "id, path, name, kind, fps, width, height, frames, status, error, 0, content_hash"
+    conn = connect(Path(library_path).expanduser().absolute(), read_only=True)
+    try:
+        rows = conn.execute(f"SELECT {select} FROM media ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    return [_media_info(r[:10] + (count.get(int(r[0]), 0),) + r[11:]) for r in rows]
+
+
 def _set_name(model_key: str) -> str:
     return "poses-" + (hashlib.sha256(model_key.encode()).hexdigest()[:16] if model_key else "none")
 

@@ -30,7 +30,8 @@ embeddings of every library pose's flipped 2D pose) is also accepted as a fallba
 is given.
 """
 from .index import Hit, PoseIndex, QueryStats
-from .pca import StablePCA
+from .pca import SCATTER_LIMIT, StablePCA, display_rows
 from .scoring import exhaustive_probability, sampled_probability
 
-__all__ = ["Hit", "PoseIndex", "QueryStats", "StablePCA", "exhaustive_probability", "sampled_probability"]
+__all__ = ["Hit", "PoseIndex", "QueryStats", "SCATTER_LIMIT", "StablePCA", "display_rows", "exhaustive_probability",
+           "sampled_probability"]

@@ -114,3 +114,17 @@ class StablePCA:
     def refresh(self, means) -> np.ndarray:
         """Refit on the whole current library (N, D) and return its projection (N, n_components) float32."""
         return self.fit_transform(means)
+
+
+#: the scatter draws at most this many poses; a larger library shows a uniform random sample of them
+SCATTER_LIMIT = 200_000
+
+
+def display_rows(n: int, limit: int = SCATTER_LIMIT, seed: int = 0) -> np.ndarray:
+    """Rows (sorted, int64) of an n-pose library that a plot draws: all of them up to `limit`, else `limit`
+    distinct rows drawn uniformly at random with a fixed seed (the same library always gives the same sample,
+    and its density is the library's)."""
+    if n <= limit:
+        return np.arange(n, dtype=np.int64)
+    rows = np.random.default_rng(seed).choice(n, size=limit, replace=False)
+    return np.sort(rows).astype(np.int64)

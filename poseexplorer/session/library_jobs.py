@@ -69,17 +69,17 @@ def paged_snapshot(library_path: str, model: PoseModel | None, progress: Progres
     """The snapshot of a large library: per-pose columns memory-mapped from beside the library (built once,
     reused while up to date), xy/scores/world read a page at a time when shown."""
     from ..library import Library
-    from ..library.columns import cached_columns, open_columns
+    from ..library.columns import cached_columns, media_with_counts, open_columns
     from ..library.paged import PagedRows
 
     key = str(model.sha256) if model is not None else ""
-    with Library.open(library_path) as lib:
+    with Library.open(library_path) as lib:   # opening checks and migrates the file
         cols = cached_columns(library_path, key)
         if model is not None and (cols is None or cols.mean is None):
             lib.ensure_embeddings(model, progress, cancel)
-        media = tuple(media_row(m) for m in lib.media())
     if cols is None:
         cols = open_columns(library_path, key, progress, cancel)
+    media = tuple(media_row(m) for m in media_with_counts(library_path, cols))
     ids = cols.pose_ids
     return LibrarySnapshot(media, ids, cols.media_ids, cols.frames, PagedRows(library_path, "xy", (13, 2), ids),
                            PagedRows(library_path, "scores", (13,), ids, fill=0.0),

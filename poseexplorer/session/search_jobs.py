@@ -109,10 +109,12 @@ def search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: IndexCache, r
     return job
 
 
-def pca_job(pca: Any, means: np.ndarray) -> Job:
-    """2D projection of the embedding means with a StablePCA kept across refreshes (no flipping)."""
+def pca_job(pca: Any, all_means: np.ndarray, rows: np.ndarray | None = None) -> Job:
+    """2D projection of the embedding means (only `rows` of them when given, e.g. search.display_rows)
+    with a StablePCA kept across refreshes (no flipping)."""
     def job(progress: Progress, cancel: CancelCheck) -> np.ndarray:
         progress(0, 1, "PCA")
+        means = all_means if rows is None else all_means[rows]
         if len(means) < 3:
             xy = np.zeros((len(means), 2), np.float32)
             if len(means):

@@ -84,3 +84,15 @@ def test_bad_input_is_refused():
     pca = StablePCA(2).fit(np.random.default_rng(0).normal(size=(10, 4)))
     with pytest.raises(ValueError, match="dimensions"):
         pca.transform(np.zeros((2, 5)))
+
+
+def test_display_rows_all_or_a_fixed_uniform_sample():
+    from poseexplorer.search import display_rows
+
+    assert np.array_equal(display_rows(50, limit=100), np.arange(50))
+    rows = display_rows(100_000, limit=5_000, seed=3)
+    assert len(rows) == len(set(rows.tolist())) == 5_000 and np.all(np.diff(rows) > 0)
+    assert rows.min() >= 0 and rows.max() < 100_000
+    assert np.array_equal(rows, display_rows(100_000, limit=5_000, seed=3))     # same library, same sample
+    counts = np.histogram(rows, bins=10, range=(0, 100_000))[0]                  # uniform: 500 per tenth
+    assert np.all(np.abs(counts - 500) < 5 * np.sqrt(500))

@@ -11,6 +11,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QToolButton,
                                QVBoxLayout, QWidget)
 
+from ...search.pca import display_rows
 from ...session.search_jobs import pca_job
 from ..image_jobs import crop_job
 from ..job_runner import JobRunner
@@ -32,6 +33,7 @@ class ScatterPanel(QWidget):
         self.coords: np.ndarray | None = None          # (N, 2) rows aligned with the snapshot the PCA used
         self._coords_snapshot = None
         self._saved_orientations: dict[str, np.ndarray] = {}
+        self._rows = np.zeros(0, np.int64)             # the snapshot rows drawn (all, or a sample when large)
         self._crops: OrderedDict[int, object] = OrderedDict()
         self._hover_id = -1
         self.hover_label = QLabel(self.view)
@@ -92,8 +94,9 @@ class ScatterPanel(QWidget):
             if saved is not None and saved.shape == (2, snap.mean.shape[1]):
                 self.pca.components_ = saved.copy()   # the first fit is turned to match the last session's
         self.info.setText("computing PCA…")
-        self.runner.run(pca_job(self.pca, snap.mean), "PCA", key="pca", queue=True,
-                        on_done=lambda xy, s=snap: self._pca_done(s, xy),
+        rows = display_rows(len(snap))
+        self.runner.run(pca_job(self.pca, snap.mean, rows), "PCA", key="pca", queue=True,
+                        on_done=lambda xy, s=snap: self._pca_done(s, xy, rows),
                         on_failed=lambda msg, d: self.info.setText(f"PCA failed: {msg}"))
 
     def set_saved_orientations(self, orientations: dict[str, np.ndarray]) -> None:
@@ -108,30 +111,39 @@ class ScatterPanel(QWidget):
             return "", None
         return snap.model_key, self.pca.components_.copy()
 
-    def _pca_done(self, snap, xy: np.ndarray) -> None:
+    def _pca_done(self, snap, xy: np.ndarray, rows: np.ndarray) -> None:
         if snap is not self.state.snapshot:   # a newer snapshot's PCA is queued
             return
-        self.coords, self._coords_snapshot = xy, snap
+        self.coords, self._coords_snapshot, self._rows = xy, snap, rows
         self.redraw()
 
     def redraw(self, *args) -> None:
         snap = self._coords_snapshot
         if snap is None or self.coords is None:
             return
+        rows = self._rows
         if self.colour_by.currentIndex() == 1 and snap.has_embeddings:
-            groups, colours = ambiguity_colours(snap.ambiguity())
+            groups, colours = ambiguity_colours(np.asarray(snap.ambiguity())[rows])
             names = ["least ambiguous"] + [""] * (len(colours) - 2) + ["most ambiguous"]
         else:
-            ids = [m.media_id for m in snap.media]
-            lookup = {mid: i for i, mid in enumerate(ids)}
-            groups = np.array([lookup.get(int(m), 0) for m in snap.media_ids], dtype=np.int64)
+            ids = np.array([m.media_id for m in snap.media], dtype=np.int64)
+            media_ids = np.asarray(snap.media_ids[rows])
+            groups = np.zeros(len(rows), np.int64)          # position of the pose's media in snap.media
+            if len(ids):
+                order = np.argsort(ids)
+                at = order[np.minimum(np.searchsorted(ids, media_ids, sorter=order), len(ids) - 1)]
+                found = ids[at] == media_ids
+                groups[found] = at[found]
             colours = [media_colour(i) for i in range(len(ids))]
             names = [m.name for m in snap.media]
-        self.view.set_points(self.coords, snap.pose_ids, groups, colours, names, size=5 if len(snap) < 20000 else 3)
+        self.view.set_points(self.coords, np.asarray(snap.pose_ids[rows]), groups, colours, names,
+                             size=5 if len(rows) < 20000 else 3)
         self.view.mark("current", [self.state.pose_id])
         self.view.mark("results", [r.pose_id for r in self.state.results])
         self._selection_changed()
-        self.info.setText(f"{self.view.point_count:,} poses")
+        shown = self.view.point_count
+        self.info.setText(f"{shown:,} poses" if shown == len(snap) else f"{shown:,} of {len(snap):,} poses "
+                          f"(a uniform sample)")
 
     def _selection_changed(self) -> None:
         sel = self.state.selection
