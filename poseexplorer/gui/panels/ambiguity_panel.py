@@ -12,6 +12,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from ...search.pca import display_rows
 from ...session.snapshot import percentile_of
 from ..state import AppState
 from ..views.skeleton_style import ambiguity_colour
@@ -74,7 +75,7 @@ class AmbiguityPanel(QWidget):
         snap = self.state.snapshot
         self._amb = snap.ambiguity()
         if snap.has_embeddings and len(snap):
-            med = np.median(snap.stddev, axis=0)
+            med = np.median(snap.stddev[display_rows(len(snap))], axis=0)   # a sample when large
             x = np.arange(len(med))
             self.median.setData(np.repeat(x, 2) + np.tile([-0.4, 0.4], len(x)), np.repeat(med, 2), connect="pairs")
         else:
