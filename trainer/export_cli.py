@@ -46,7 +46,7 @@ def export_checked(args: argparse.Namespace):
     from pathlib import Path
 
     from .export import ExportError, export_run
-    from .model_check import compare, half_is_free
+    from .half_precision_check import compare, half_is_free
 
     if not args.val_data:
         raise ExportError("--half auto needs --val-data (a held-out dataset .npz)")

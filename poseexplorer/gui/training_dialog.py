@@ -146,7 +146,7 @@ class TrainingDialog(QDialog):
         except ValueError as exc:
             self._problem(f"These settings cannot be used: {exc}")
             return
-        from trainer.validation_of_settings import check_settings, has_checkpoint
+        from trainer.preflight import check_settings, has_checkpoint
 
         if resume and not has_checkpoint(cfg):
             self._problem(f"There is no saved run named '{cfg.name}' in {cfg.out_dir} to resume.")

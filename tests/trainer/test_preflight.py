@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from trainer.config import TrainConfig
-from trainer.validation_of_settings import check_data_path, check_output, check_settings, has_checkpoint
+from trainer.preflight import check_data_path, check_output, check_settings, has_checkpoint
 
 
 def _clip_npz(path, frames: int = 40) -> None:
