@@ -17,9 +17,10 @@ count_frames() decodes everything. Rotation metadata (phone videos) is applied, 
 from __future__ import annotations
 
 import os
+import weakref
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -63,6 +64,28 @@ def presentation_order(pts: list[int]) -> np.ndarray | None:
     return table
 
 
+def decoded_frames(container, stream, on_damage: Callable[[], None]) -> Iterator:
+    """av.VideoFrames in presentation order from the container's current position. A packet that does
+    not decode is skipped and reported through on_damage(); a container that cannot be read further ends
+    the video there (truncated files)."""
+    import av
+
+    packets = container.demux(stream)
+    flushed = False
+    while not flushed:
+        try:
+            packet = next(packets, None)
+        except av.FFmpegError:
+            packet = None
+        flushed = packet is None or packet.size == 0   # the demuxer ends with an empty (flush) packet
+        try:
+            yield from stream.codec_context.decode(packet)
+        except av.EOFError:
+            return
+        except av.FFmpegError:
+            on_damage()
+
+
 class VideoReader:
     """One video file. read(i) -> RGB uint8 (H, W, 3); see the module docstring for accuracy."""
 
@@ -104,6 +127,7 @@ class VideoReader:
     def _open(self) -> None:
         import av
 
+        self._set_frames(None)
         if self._container is not None:
             self._container.close()
         try:
@@ -118,7 +142,7 @@ class VideoReader:
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
         self._stream.codec_context.thread_count = int(self._threads or 0)
-        self._frames = self._decoded()
+        self._set_frames(self._new_frames())
         self._next = 0                      # index of the frame self._frames yields next
 
     def __len__(self) -> int:
@@ -135,33 +159,37 @@ class VideoReader:
         self.close()
 
     def close(self) -> None:
+        self._set_frames(None)
         if getattr(self, "_container", None) is not None:
             self._container.close()
             self._container = None
         self._cache.clear()
 
     # ---- decoding ------------------------------------------------------------------------------
-    def _decoded(self) -> Iterator:
-        """av.VideoFrames in presentation order from the container's current position. A packet that
-        does not decode is skipped (frame indices then follow decoding order, so seeks stop being trusted);
-        a container that cannot be read further ends the video there (truncated files)."""
-        import av
+    def _damaged(self) -> None:
+        """A packet did not decode: frame indices now follow decoding order, so seeks stop being trusted."""
+        self._seek_trusted = False
+        self._table = None
 
-        packets = self._container.demux(self._stream)
-        flushed = False
-        while not flushed:
-            try:
-                packet = next(packets, None)
-            except av.FFmpegError:
-                packet = None
-            flushed = packet is None or packet.size == 0   # the demuxer ends with an empty (flush) packet
-            try:
-                yield from self._stream.codec_context.decode(packet)
-            except av.EOFError:
-                return
-            except av.FFmpegError:
-                self._seek_trusted = False
-                self._table = None
+    def _set_frames(self, frames: Iterator | None) -> None:
+        """Replace the frame generator, closing the old one now: its decoded av.VideoFrames (which own
+        FFmpeg threads) are freed here, never later by the garbage collector, which in a forked child
+        would wait forever on threads that only exist in the parent."""
+        old = getattr(self, "_frames", None)
+        self._frames = frames
+        if old is not None:
+            old.close()
+
+    def _new_frames(self) -> Iterator:
+        """A frame generator from the current position; it holds the reader only weakly (no reference
+        cycle), so a reader nobody holds is freed at once, frames and FFmpeg threads with it."""
+        damaged = weakref.WeakMethod(self._damaged)
+
+        def on_damage() -> None:
+            method = damaged()
+            if method is not None:
+                method()
+        return decoded_frames(self._container, self._stream, on_damage)
 
     def _next_av_frame(self):
         """The next decoded av.VideoFrame, None at the end."""
@@ -233,7 +261,7 @@ class VideoReader:
             raise IndexError(f"{self.path}: frame {index} is past the last frame ({len(table) - 1})")
         target = int(table[index])
         self._container.seek(target, stream=self._stream, backward=True, any_frame=False)
-        self._frames = self._decoded()
+        self._set_frames(self._new_frames())
         while True:
             frame = self._next_av_frame()
             if frame is None or frame.pts is None or frame.pts > target:
