@@ -29,10 +29,12 @@ SYNCABLE_KINDS = ("video", "keypoints")
 
 @dataclass(frozen=True)
 class VideoSource:
-    """A video to sync: a path (indexed first when it is not in the library yet) or a library media id."""
+    """A video to sync: a path (indexed first when it is not in the library yet) or a library media id;
+    track: the person track whose motion drives the alignment (None: the best person of each frame)."""
 
     path: str = ""
     media_id: int | None = None
+    track: int | None = None
 
     def __post_init__(self) -> None:
         if not self.path and self.media_id is None:
@@ -74,9 +76,11 @@ def _spread(emb: Embedding, rows: np.ndarray, n: int) -> Embedding:
     return Embedding(mean, std)
 
 
-def sequence_from_library(library_path: str, media_id: int, model: PoseEmbedder) -> PoseSequence:
-    """A library video's detections, embedded with `model`."""
+def sequence_from_library(library_path: str, media_id: int, model: PoseEmbedder,
+                          track: int | None = None) -> PoseSequence:
+    """A library video's detections (of one person track, or the best person per frame), embedded."""
     from ..library import Library
+    from ..library.people import track_frames
 
     with Library.open(library_path) as lib:
         info = next((m for m in lib.media() if m.id == media_id), None)
@@ -85,7 +89,7 @@ def sequence_from_library(library_path: str, media_id: int, model: PoseEmbedder)
         if info.kind not in SYNCABLE_KINDS or not info.fps > 0:
             raise ValueError(f"{info.name} is not a video or keypoint track (kind {info.kind}, {info.fps} fps); "
                              "only sequences with a frame rate can be synced")
-        table = lib.frames(media_id)
+        table = lib.frames(media_id) if track is None else track_frames(lib, media_id, track)
     n = max(int(info.frames), int(table.frame_index.max()) + 1 if len(table) else 0)
     return sequence_from_frames(info.name, info.path, info.fps, n, table.frame_index, table.xy, table.scores,
                                 table.has_pose, model, media_id)
@@ -156,7 +160,7 @@ def _resolve(src: Source, model: PoseEmbedder, library_path: str, progress: Prog
     if media_id is None:
         progress(0, 1, f"detecting poses in {Path(src.path).name}")
         media_id = index_video(library_path, src.path, model, progress, cancel)
-    return sequence_from_library(library_path, media_id, model)
+    return sequence_from_library(library_path, media_id, model, src.track)
 
 
 def _scaled(progress: Progress, part: int, parts: int) -> Progress:
