@@ -48,6 +48,7 @@ def init_worker(detector_factory: Callable[[str, bool], Detector] | None = None,
     die_with_parent()   # an orphaned worker (the app was killed) exits instead of living on
     _state.clear()
     _state["factory"] = detector_factory or make_detector
+    _state["quiet"] = True   # worker processes keep MediaPipe's routine log lines off the terminal
     if single_thread:
         import cv2
 
@@ -93,6 +94,15 @@ def detect_in(det: Detector, rgb):
 
 def run_segment(seg: Segment) -> SegmentResult:
     """Decode and detect one segment; never raises for bad media (the result says what went wrong)."""
+    if not _state.get("quiet"):
+        return _run_segment(seg)
+    from .native_logs import quiet_native_logs
+
+    with quiet_native_logs():
+        return _run_segment(seg)
+
+
+def _run_segment(seg: Segment) -> SegmentResult:
     from ..io.errors import MediaError
 
     out = SegmentResult(seg.media_id, seg.start, seg.stop)
