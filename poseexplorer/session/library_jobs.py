@@ -128,8 +128,8 @@ def media_to_open(snapshot: LibrarySnapshot, preferred: int | None = None) -> tu
     (frame 0 when it has none).
     """
     usable = [m.media_id for m in snapshot.media if m.status != "error"]
-    with_poses = [mid for mid in usable if len(snapshot.frames_of(mid))]
-    order = ([preferred] if preferred in usable else []) + with_poses + usable
+    first_with_poses = next((mid for mid in usable if len(snapshot.frames_of(mid))), None)  # stops at the first
+    order = ([preferred] if preferred in usable else []) + ([first_with_poses] if first_with_poses else []) + usable
     if not order:
         return None
     frames = snapshot.frames_of(order[0])

@@ -18,10 +18,11 @@ from ..job_runner import JobRunner
 from ..state import AppState
 from ..views.pose_crop import render_crop
 from ..views.scatter_view import ScatterView
-from ..views.skeleton_style import ambiguity_colours, media_colour
+from ..views.skeleton_style import MEDIA_PALETTE, ambiguity_colours, media_colour
 
 HOVER_SIZE = 120
 CROP_CACHE = 256
+LEGEND_MEDIA = 30   # more media than this: points coloured by the cycled palette, without a legend
 
 
 class ScatterPanel(QWidget):
@@ -136,6 +137,9 @@ class ScatterPanel(QWidget):
                 groups[found] = at[found]
             colours = [media_colour(i) for i in range(len(ids))]
             names = [m.name for m in snap.media]
+            if len(ids) > LEGEND_MEDIA:   # one plot item per colour (the palette cycles), no legend
+                groups, names = groups % len(MEDIA_PALETTE), None
+                colours = colours[:len(MEDIA_PALETTE)]
         self.view.set_points(self.coords, np.asarray(snap.pose_ids[rows]), groups, colours, names,
                              size=5 if len(rows) < 20000 else 3)
         self.view.mark("current", [self.state.pose_id])
