@@ -58,6 +58,7 @@ def test_train_cancel_resume_export_and_use(qtbot, tmp_path, data_dir):
     state = AppState()
     dialog = _dialog(qtbot, tmp_path, data_dir, state=state)
     dialog.form.steps.setValue(100000)  # long enough to be cancelled part-way
+    dialog.confirm_long_run = lambda text: True   # a run of hours on a busy machine: start it without asking
     with qtbot.waitSignal(dialog.runEnded, timeout=60000) as ended:
         dialog.start()
         qtbot.waitUntil(lambda: dialog.progress().step >= 5, timeout=50000)
