@@ -28,6 +28,11 @@ DETECTION_CONFIDENCE = 0.2
 PRESENCE_CONFIDENCE = 0.5
 #: A crop re-detection counts as the previous person only within this keypoint distance (box-relative).
 SAME_PERSON_DISTANCE = 0.5
+#: Among duplicates, a fit that continues a person of the previous frame (within this keypoint distance)
+#: is preferred; any other fit's mean score is weighted by NEW_FIT_WEIGHT (a wrong second fit of a
+#: person, found by another pass, otherwise wins now and then and swaps identities).
+CONTINUES_DISTANCE = 0.1
+NEW_FIT_WEIGHT = 0.8
 #: A person lost from view is still looked for around their last place for this many frames.
 REMEMBER_FRAMES = 10
 #: Square tiles along the long side of the frame, searched as well as the whole frame (see square_tiles).
@@ -104,11 +109,23 @@ class MediaPipePeopleDetector:
             cands += self._redetect(small, factor)
         people: list[Detection] = []
         if cands:
-            keep = suppress_duplicates(np.stack([d.xy for d in cands]), np.stack([d.scores for d in cands]))
+            xy, scores = np.stack([d.xy for d in cands]), np.stack([d.scores for d in cands])
+            keep = suppress_duplicates(xy, scores, priority=scores.mean(1) * self._continuity(xy))
             people = [cands[i] for i in keep[: self.max_people]]
         if self._crop is not None:
             self._remember(people)
         return people
+
+    def _continuity(self, xy: np.ndarray) -> np.ndarray:
+        """(P,) weight of each candidate: 1 when it continues a person of the previous frame, else
+        NEW_FIT_WEIGHT (1 for all when nobody was seen in the previous frame)."""
+        last = [d for d, age in self._previous if age == 0]
+        if not last:
+            return np.ones(len(xy))
+        last_xy = np.stack([d.xy for d in last])
+        boxes = person_boxes(last_xy, np.stack([d.scores for d in last]))
+        near = keypoint_distance(xy, last_xy, boxes).min(1) < CONTINUES_DISTANCE
+        return np.where(near, 1.0, NEW_FIT_WEIGHT)
 
     def _remember(self, people: list[Detection]) -> None:
         """Keep this frame's people, and those of recent frames that nobody found again now."""

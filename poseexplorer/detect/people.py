@@ -51,8 +51,10 @@ HEAD = [0, 1, 2]
 
 
 def suppress_duplicates(xy: np.ndarray, scores: np.ndarray, max_iou: float = 0.6,
-                        min_distance: float = 0.15, min_head_distance: float = 0.2) -> np.ndarray:
-    """Indices of the people to keep, best first: greedily, by mean score, drop a person whose box
+                        min_distance: float = 0.15, min_head_distance: float = 0.2,
+                        priority: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the people to keep, best first: greedily, by priority (P,) (default: mean score),
+    drop a person whose box
     overlaps a kept one by more than max_iou, whose keypoints lie within min_distance of one's, or
     whose head (nose and shoulders) lies within min_head_distance of one's (a second, wrong fit of
     the same person's body); distances are relative to the box scale (keypoint_distance)."""
@@ -66,7 +68,8 @@ def suppress_duplicates(xy: np.ndarray, scores: np.ndarray, max_iou: float = 0.6
     dist = np.minimum(dist, dist.T)
     head = _head_distance(xy, boxes)
     kept: list[int] = []
-    for i in np.argsort(-scores.mean(1), kind="stable"):
+    rank = scores.mean(1) if priority is None else np.asarray(priority, np.float64).reshape(len(xy))
+    for i in np.argsort(-rank, kind="stable"):
         if all(iou[i, j] <= max_iou and dist[i, j] >= min_distance and head[i, j] >= min_head_distance
                for j in kept):
             kept.append(int(i))

@@ -140,3 +140,14 @@ def test_square_tiles_cover_the_frame_with_squares_of_the_short_side():
             covered[y0:y1, x0:x1] = True
         assert covered.all(), (w, h, n)
         assert len(tiles) == (1 if w == h else max(n, -(-max(w, h) // side)))
+
+
+def test_priority_decides_which_duplicate_is_kept():
+    rng = np.random.default_rng(6)
+    a = _person(rng, (200, 300), 200)
+    shifted = a + np.float32(8)                      # the same person, fitted twice
+    other = _person(rng, (700, 300), 200)
+    xy = np.stack([a, shifted, other])
+    scores = np.stack([np.full(13, 0.8), np.full(13, 0.9), np.full(13, 0.7)])
+    assert suppress_duplicates(xy, scores).tolist() == [1, 2]
+    assert suppress_duplicates(xy, scores, priority=np.array([1.0, 0.5, 0.6])).tolist() == [0, 2]

@@ -1,8 +1,8 @@
 """Several people on real footage: the Pose2Sim multi-person views indexed with the CLI (--max-people 3) into
 a fresh library, judged against who is who from torso colour (poseexplorer.testing.people_truth).
 
-Per view: both main people found in >= 90% of frames, <= 2 identity switches (the issue's targets; two
-views fall short of one of them, see FALLS_SHORT); a query on the woman retrieves the woman, not the man,
+Per view: both main people found in >= 90% of frames (the issue's target; cam03 falls short, see
+FALLS_SHORT), <= 2 identity switches; a query on the woman retrieves the woman, not the man,
 in the other views at the same instant (+-3 frames); syncing driven by either person's track lines the
 views up, and both people give the same sync.
 """
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.slow
 TARGET = (0.9, 2)
 #: views where the detector falls short of TARGET today, with the level measured (a guard against getting
 #: worse): cam03 films the man from behind (no face for BlazePose's detector) and the woman small in the
-#: background; on cam02 the two cross and tracks swap.
-FALLS_SHORT = {"cam03": (0.6, 5), "cam02": (0.9, 12)}
+#: background (both found in 67% of its frames).
+FALLS_SHORT = {"cam03": (0.6, 2)}
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_both_main_people_are_found_and_keep_their_identity(indexed):
     for v in VIEWS:
         least, most = FALLS_SHORT.get(v, TARGET)
         assert found[v] >= least and switches[v] <= most, (v, found, switches)
-    assert sum(found[v] >= TARGET[0] and switches[v] <= TARGET[1] for v in VIEWS) >= 2, (found, switches)
+    assert sum(found[v] >= TARGET[0] and switches[v] <= TARGET[1] for v in VIEWS) >= 3, (found, switches)
 
 
 @pytest.fixture(scope="module")
@@ -131,5 +131,5 @@ def test_sync_driven_by_either_person_lines_the_views_up(indexed, snapshot):
         maps.append(np.asarray(follower.sync_map))
         error = np.abs(maps[-1] - np.arange(len(maps[-1])))
         print(who, "sync off the diagonal: median", np.median(error), "max", error.max())
-        assert np.median(error) <= 5 and np.mean(error <= 6) >= 0.8, (who, error)
+        assert np.median(error) <= 3 and np.mean(error <= 3) >= 0.8, (who, error)
     assert np.median(np.abs(maps[0] - maps[1])) <= 2, maps
