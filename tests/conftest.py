@@ -28,6 +28,13 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("POSEEXPLORER_DATA_DIR", str(home / "data" / "poseexplorer"))
+    # Qt reads XDG_CONFIG_HOME once per process and caches the folder: point it at this test's folder, or
+    # what one test's window remembers (a confidence threshold, k) is restored by the next test's window
+    from PySide6.QtCore import QSettings
+
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(home / "config"))
+        QSettings.setPath(fmt, QSettings.Scope.SystemScope, str(home / "config-system"))
 
 
 def needs_display() -> bool:
