@@ -172,6 +172,20 @@ def test_bundled_model_loads_with_its_card():
     assert (REPO / "assets" / "prvipe.safetensors").stat().st_size <= 20 * 2**20
 
 
+def test_bundled_upright_model_is_calibrated_and_ignores_camera_roll():
+    import poseexplorer as px
+
+    path = REPO / "assets" / "prvipe_upright.safetensors"
+    model = px.load_model(path)
+    card = json.loads((REPO / "assets" / "prvipe_upright.card.json").read_text())
+    assert card["sha256"] == model.sha256 and model.spec.upright and model.calibration.fitted
+    assert {"hdm05", "cmu"} <= set(card["data"][0]["sources"])
+    xy = random_xy(30, seed=2)
+    sideways = np.stack([-xy[..., 1], xy[..., 0]], -1)                  # the camera turned by 90 degrees
+    assert np.allclose(model.embed(sideways).mean, model.embed(xy).mean, atol=1e-4)
+    assert not np.allclose(px.load_model().embed(sideways).mean, px.load_model().embed(xy).mean, atol=1e-2)
+
+
 def test_bundled_lifter_is_a_lifting_model_and_lifts_plausibly():
     """The bundled lift3d model (for keypoint-file poses in the 3D view) loads and beats the mean pose."""
     from poseexplorer.core.camera import random_camera_2d
