@@ -85,6 +85,11 @@ def test_bad_files_give_clear_errors(tmp_path):
                    "Frame Time: 0.1\n1\n2\n")
     with pytest.raises(MocapError, match="2 values for 3 frames"):
         load_bvh(bad, metres_per_unit=1)
+    for frames, frame_time in (("-5", "0.1"), ("0", "0.1"), ("3", "0"), ("3", "nan")):
+        bad.write_text("HIERARCHY\nROOT hip\n{\n OFFSET 0 0 0\n CHANNELS 1 Xposition\n}\nMOTION\n"
+                       f"Frames: {frames}\nFrame Time: {frame_time}\n" + "1\n" * 10)
+        with pytest.raises(MocapError, match=f"bad.bvh: MOTION header says Frames: {frames}"):
+            load_bvh(bad, metres_per_unit=1)
     bad.write_text("not a bvh")
     with pytest.raises(MocapError, match="not a BVH"):
         load_bvh(bad)

@@ -109,6 +109,9 @@ def parse_bvh(text: str, path: Path | str = "<bvh>") -> BvhFile:
         values = np.array(" ".join(lines[2:]).split(), dtype=np.float64)
     except (IndexError, ValueError) as exc:
         raise MocapError(f"{path}: malformed MOTION header or values ({exc})") from exc
+    if frames < 1 or not (frame_time > 0 and np.isfinite(frame_time)):
+        raise MocapError(f"{path}: MOTION header says Frames: {frames}, Frame Time: {frame_time} "
+                         f"(need at least 1 frame and a positive frame time)")
     if n_ch == 0 or values.size < frames * n_ch:
         raise MocapError(f"{path}: {values.size} values for {frames} frames x {n_ch} channels")
     if values.size > frames * n_ch:
