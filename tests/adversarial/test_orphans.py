@@ -15,7 +15,8 @@ from tests.io.media_factory import write_barcode_video
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process tree from /proc")
 
 RUN = """
-import sys
+import signal, sys
+signal.signal(signal.SIGHUP, signal.SIG_DFL)   # as from a terminal, even when the suite runs under nohup
 from poseexplorer.library.indexer import index_paths
 from tests.adversarial.detectors import slow_factory
 index_paths(sys.argv[1], [sys.argv[2]], workers=2, detector_factory=slow_factory)
