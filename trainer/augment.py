@@ -59,13 +59,14 @@ class Augmentation:
     limb_out_rate: float = 0.0
     swap_rate: float = 0.0
     upright: bool = False
+    snap_hipless: bool = False
 
     @staticmethod
     def from_config(cfg) -> "Augmentation":
         ranges = CameraRanges(tuple(cfg.azimuth), tuple(cfg.elevation), tuple(cfg.roll), cfg.depth)
         keys = ("chest_views", "visibility_input", "jitter", "outlier_rate", "bone_scale", "limb_scale",
                 "hip_offset", "keypoint_dropout", "legs_out_rate", "legs_out_hips", "side_out_rate",
-                "limb_out_rate", "swap_rate", "upright")
+                "limb_out_rate", "swap_rate", "upright", "snap_hipless")
         return Augmentation(ranges=ranges, **{k: getattr(cfg, k) for k in keys})
 
 
@@ -181,7 +182,7 @@ def make_view(xyz_norm: np.ndarray, rng: np.random.Generator, aug: Augmentation)
                               aug.side_out_rate, aug.limb_out_rate)
     if aug.swap_rate > 0:  # detectors assume a front view: they swap the labels of people seen from behind
         xy, vis = swap_left_right(xy, vis, facing_away(body, rot) & (rng.random(len(xy)) < aug.swap_rate))
-    return network_input(xy, vis, aug.visibility_input, aug.upright), rot
+    return network_input(xy, vis, aug.visibility_input, aug.upright, aug.snap_hipless), rot
 
 
 @dataclass(frozen=True)

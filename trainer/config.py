@@ -41,6 +41,7 @@ class TrainConfig:
     # detector-like augmentation
     visibility_input: bool = True           # the 13-entry mask is a network input
     upright: bool = False                   # inputs turned so the body points up: exact roll invariance
+    snap_hipless: bool = False              # with upright: hidden hips -> quarter turns only (embed/inputs.py)
     visibility_threshold: float = 0.3       # inference: a keypoint scored below this is masked
     jitter: float = 0.04                    # max per-pose keypoint noise std (fraction of torso size)
     outlier_rate: float = 0.02              # fraction of keypoints displaced by a gross error

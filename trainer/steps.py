@@ -65,7 +65,8 @@ def _prepare_folder(path: Path):
 
 def build_network(cfg: TrainConfig) -> PrVipeNet:
     spec = NetworkSpec(kind=cfg.kind, embed_dim=cfg.embed_dim, width=cfg.width, blocks=cfg.blocks,
-                       dropout=cfg.dropout, visibility_input=cfg.visibility_input, upright=cfg.upright)
+                       dropout=cfg.dropout, visibility_input=cfg.visibility_input, upright=cfg.upright,
+                       snap_hipless=cfg.snap_hipless)
     return PrVipeNet(spec)
 
 

@@ -12,6 +12,10 @@ Upright inputs (`upright=True`, a model's `NetworkSpec.upright`) are also turned
 body's up direction points up the image: hip midpoint to shoulder midpoint, else shoulders to nose, hips
 to nose, knees to hips, legs to head (UP_PAIRS), else (only arms seen) no turn. A camera's roll then changes nothing the network sees, exactly; the
 NP-MPJPE that defines a match aligns rotations anyway, so no information the labels use is lost.
+With `snap_hipless` (a model's `NetworkSpec.snap_hipless`), a pose whose hips are hidden (upper-body framing) is
+turned only by the nearest quarter turn of its shoulders -> nose direction: the head's own tilt and the nose's
+offset in side views are too noisy to define up, while the image's vertical is informative for a camera
+that is upright or mounted sideways (a multiple of 90 degrees).
 """
 from __future__ import annotations
 
@@ -82,18 +86,34 @@ def masked_scale(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
 UP_PAIRS = (((7, 8), (1, 2)), ((1, 2), (0,)), ((7, 8), (0,)), ((9, 10), (7, 8)), ((9, 10, 11, 12), (0, 1, 2)))
 
 
-def up_direction(xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
+#: Index in UP_PAIRS of shoulders -> nose, the pair used exactly when the hips are hidden.
+HIPLESS_PAIR = 1
+
+
+def snap_quarter_turn(up: np.ndarray) -> np.ndarray:
+    """(N, 2) unit vectors -> the nearest of image up, right, down, left (ties to the vertical)."""
+    vertical = np.abs(up[:, 1]) >= np.abs(up[:, 0])
+    out = np.zeros_like(up)
+    out[:, 1] = np.where(vertical, np.where(up[:, 1] > 0, 1.0, -1.0), 0.0)
+    out[:, 0] = np.where(vertical, 0.0, np.where(up[:, 0] > 0, 1.0, -1.0))
+    return out
+
+
+def up_direction(xy: np.ndarray, vis: np.ndarray, snap_hipless: bool = False) -> np.ndarray:
     """(N, 2) unit vector of the body's up direction in the image, from the first UP_PAIRS pair with a
-    visible point at both ends and some length; (0, -1), image up, where there is none."""
+    visible point at both ends and some length; (0, -1), image up, where there is none. With
+    `snap_hipless`, rows that use the shoulders -> nose pair (hips hidden) get the nearest quarter turn."""
     up = np.tile(np.array([0.0, -1.0]), (len(xy), 1))
     done = np.zeros(len(xy), bool)
-    for lower, upper in UP_PAIRS:
+    for k, (lower, upper) in enumerate(UP_PAIRS):
         low, n_low = _mean_of(xy, vis, list(lower))
         high, n_high = _mean_of(xy, vis, list(upper))
         vec = high - low
         length = np.linalg.norm(vec, axis=-1)
         use = ~done & (n_low > 0) & (n_high > 0) & (length > _EPS)
         up[use] = vec[use] / length[use, None]
+        if snap_hipless and k == HIPLESS_PAIR:
+            up[use] = snap_quarter_turn(up[use])
         done |= use
     return up
 
@@ -106,9 +126,10 @@ def turn_upright(xy: np.ndarray, up: np.ndarray) -> np.ndarray:
     return np.stack([x * cos[:, None] - y * sin[:, None], x * sin[:, None] + y * cos[:, None]], axis=-1)
 
 
-def normalize_masked(xy: np.ndarray, vis: np.ndarray, upright: bool = False) -> np.ndarray:
+def normalize_masked(xy: np.ndarray, vis: np.ndarray, upright: bool = False,
+                     snap_hipless: bool = False) -> np.ndarray:
     """Normalise COCO-13 points using only visible ones; masked points become 0; `upright` also turns the
-    body's up direction to image up (up_direction).
+    body's up direction to image up (up_direction, with `snap_hipless`).
 
     xy: (N, 13, 2) any unit; vis: (N, 13) bool. Returns (N, 13, 2) float32.
     """
@@ -119,14 +140,15 @@ def normalize_masked(xy: np.ndarray, vis: np.ndarray, upright: bool = False) -> 
     scale = masked_scale(xy, vis)
     out = (xy - centre[:, None, :]) / scale[:, None, None] * 0.5
     if upright:
-        out = turn_upright(out, up_direction(xy, vis))
+        out = turn_upright(out, up_direction(xy, vis, snap_hipless))
     out = np.clip(out, -LIMIT, LIMIT)
     return np.where(vis[..., None], out, 0.0).astype(np.float32)
 
 
-def network_input(xy: np.ndarray, vis: np.ndarray | None, use_visibility: bool, upright: bool = False) -> np.ndarray:
-    """The network's input rows: 26 normalised coordinates (turned upright when `upright`), plus the
-    13-entry mask when `use_visibility`.
+def network_input(xy: np.ndarray, vis: np.ndarray | None, use_visibility: bool, upright: bool = False,
+                  snap_hipless: bool = False) -> np.ndarray:
+    """The network's input rows: 26 normalised coordinates (turned upright when `upright`, hip-less poses
+    only by quarter turns when also `snap_hipless`), plus the 13-entry mask when `use_visibility`.
 
     xy: (N, 13, 2); vis: (N, 13) bool or None (all visible). Returns (N, 26) or (N, 39) float32.
     """
@@ -135,7 +157,7 @@ def network_input(xy: np.ndarray, vis: np.ndarray | None, use_visibility: bool, 
         raise ValueError(f"keypoints must have shape (N, 13, 2), got {xy.shape}")
     if vis is None or not use_visibility:
         vis = np.isfinite(xy).all(-1) if use_visibility else np.ones(xy.shape[:2], dtype=bool)
-    flat = normalize_masked(xy, vis, upright).reshape(len(xy), 26)
+    flat = normalize_masked(xy, vis, upright, snap_hipless).reshape(len(xy), 26)
     if not use_visibility:
         return flat
     return np.concatenate([flat, vis.astype(np.float32)], axis=1)

@@ -59,7 +59,7 @@ class TorchPoseModel:
         if xy.ndim != 3 or xy.shape[1:] != (13, 2):
             raise ValueError(f"keypoints must have shape (N, 13, 2) in COCO-13 order, got {xy.shape}")
         vis = visibility(xy, scores, self.threshold)
-        return network_input(xy, vis, self.spec.visibility_input, self.spec.upright)
+        return network_input(xy, vis, self.spec.visibility_input, self.spec.upright, self.spec.snap_hipless)
 
     @torch.inference_mode()
     def _raw(self, xy: np.ndarray, scores: np.ndarray | None, batch_size: int) -> tuple[np.ndarray, np.ndarray | None]:

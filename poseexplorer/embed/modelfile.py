@@ -105,7 +105,7 @@ def spec_from_card(path: Path, card) -> NetworkSpec:
     bad = [k for k in ints if k in net and (isinstance(net[k], bool) or not isinstance(net[k], int))]
     if "dropout" in net and (isinstance(net["dropout"], bool) or not isinstance(net["dropout"], (int, float))):
         bad.append("dropout")
-    bad += [k for k in ("visibility_input", "upright") if k in net and not isinstance(net[k], bool)]
+    bad += [k for k in ("visibility_input", "upright", "snap_hipless") if k in net and not isinstance(net[k], bool)]
     if bad:
         raise ModelFileError(f"{path}: model card network values of the wrong type: "
                              + ", ".join(f"{k}={net[k]!r}" for k in bad))

@@ -29,6 +29,7 @@ class NetworkSpec:
     dropout: float = 0.3
     visibility_input: bool = True
     upright: bool = False       # inputs turned so the body points up (embed/inputs.py): roll-invariant
+    snap_hipless: bool = False  # with upright: poses with hidden hips turned by quarter turns only
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

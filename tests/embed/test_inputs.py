@@ -7,7 +7,7 @@ import numpy as np
 
 from poseexplorer.core.normalize import normalize_2d
 from poseexplorer.embed.inputs import (
-    BODY_SHARE, LIMIT, UP_PAIRS, network_input, normalize_masked, up_direction, visibility,
+    BODY_SHARE, LIMIT, UP_PAIRS, network_input, normalize_masked, snap_quarter_turn, up_direction, visibility,
 )
 
 
@@ -148,3 +148,37 @@ def test_upright_turns_the_torso_up_and_keeps_handedness():
         return (a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]) + (b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0])
     assert (np.sign(area(out)) == np.sign(area(plain))).all()
     assert np.array_equal(network_input(xy, vis, True), network_input(xy, vis, True, upright=False))
+
+
+def test_snap_quarter_turn_matches_the_nearest_axis_by_angle():
+    rng = np.random.default_rng(7)
+    angle = rng.uniform(-np.pi, np.pi, 500)
+    up = np.stack([np.cos(angle), np.sin(angle)], -1)
+    axes = np.array([[0.0, -1.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    slow = axes[np.argmax(up @ axes.T, axis=1)]             # the axis at the smallest angle
+    assert np.array_equal(snap_quarter_turn(up), slow)
+
+
+def test_hipless_poses_turn_only_by_quarter_turns_when_snapping():
+    rng = np.random.default_rng(8)
+    xy = random_xy(200, seed=8)
+    vis = np.ones((200, 13), bool)
+    vis[:, 7:] = False                                      # upper-body framing: no hips, knees, ankles
+    tilt = rng.uniform(-30, 30, 200)                        # the head and the camera a little off vertical
+    tilted = _rotate(xy, tilt, np.array([320.0, 240.0]))
+    head = tilted[:, 0] - tilted[:, [1, 2]].mean(1)
+    near_vertical = np.abs(np.degrees(np.arctan2(head[:, 0], -head[:, 1]))) < 44   # the nose within 44 deg of up
+    assert near_vertical.sum() > 150
+    tilted, vis = tilted[near_vertical], vis[near_vertical]
+    plain = network_input(tilted, vis, True)
+    # snapping keeps a slightly tilted upright view as the image shows it (no turn, like a non-upright model)
+    assert np.allclose(network_input(tilted, vis, True, upright=True, snap_hipless=True), plain, atol=1e-5)
+    # a camera mounted sideways or upside down gives the same input as the upright camera
+    for quarter in (90.0, 180.0, -90.0):
+        turned = _rotate(tilted, np.full(len(tilted), quarter), np.zeros(2))
+        assert np.allclose(network_input(turned, vis, True, upright=True, snap_hipless=True), plain, atol=1e-4)
+    # without snapping the head's tilt turns the pose; with the hips seen, snapping changes nothing
+    assert not np.allclose(network_input(tilted, vis, True, upright=True), plain, atol=1e-2)
+    full = np.ones_like(vis)
+    assert np.array_equal(network_input(tilted, full, True, upright=True, snap_hipless=True),
+                          network_input(tilted, full, True, upright=True))
