@@ -125,6 +125,8 @@ class LibraryController(QObject):
     def _snapshot_loaded(self, snapshot) -> None:
         self.state.set_snapshot(snapshot)
         self.state.statusMessage.emit(f"{len(snapshot.media)} media, {len(snapshot)} poses")
+        self.runner.run(self.state.tracks_job(), "person tracks", key="tracks", on_done=self.state.set_tracks,
+                        on_failed=lambda msg, details: self.state.statusMessage.emit(f"person tracks: {msg}"))
         self._open_something()
         missing = [m for m in snapshot.media if m.media_id not in self.panel.thumbnails and m.status != "error"]
         if missing:

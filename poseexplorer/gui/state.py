@@ -19,6 +19,7 @@ __all__ = ["AppState", "ResultRow"]
 SIGNAL_OF_EVENT = {
     "library_changed": "libraryChanged", "snapshot_changed": "snapshotChanged", "model_changed": "modelChanged",
     "media_selected": "mediaSelected", "frame_selected": "frameSelected", "pose_selected": "poseSelected",
+    "tracks_changed": "tracksChanged",
     "results_changed": "resultsChanged", "result_selected": "resultSelected",
     "selection_changed": "selectionChanged", "options_changed": "optionsChanged", "status": "statusMessage",
 }
@@ -32,7 +33,8 @@ class AppState(QObject):
     modelChanged = Signal()
     mediaSelected = Signal(int)          # media_id
     frameSelected = Signal(int, int)     # media_id, frame index
-    poseSelected = Signal(int)           # pose_id, -1 when the frame has no pose
+    poseSelected = Signal(int)           # pose_id, -1 when the frame has no pose (or not the followed person)
+    tracksChanged = Signal()             # the library's person tracks were (re)read
     resultsChanged = Signal()
     resultSelected = Signal(int)         # pose_id of the highlighted retrieval result, -1 for none
     selectionChanged = Signal()          # scatter rectangle/lasso selection (filters retrieval)

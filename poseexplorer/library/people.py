@@ -11,6 +11,7 @@ single-person view); these functions give every person.
     frames = track_frames(lib, media_id, track)   # FrameTable of one person (pose_id -1 where absent)
     rows, person, track = all_rows(lib, media_id)  # FrameTable with a row per person (exports)
     track_of(lib, pose_ids) -> (N,) int64
+    ids, media, track = tracked_poses(lib)  # every tracked pose of the library
 """
 from __future__ import annotations
 
@@ -129,3 +130,12 @@ def all_rows(lib: Library, media_id: int) -> tuple[FrameTable, np.ndarray, np.nd
                       "FROM detections WHERE media_id = ? ORDER BY frame_index, person", (media_id,))
     ints = np.array([r[6:] for r in rows], np.int64).reshape(len(rows), 2)
     return blobs.frame_table([r[:6] for r in rows]), ints[:, 0].copy(), ints[:, 1].copy()
+
+
+def tracked_poses(lib: Library) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pose_id, media_id, track) of every tracked pose, each (M,) int64, ordered by pose_id. Read from the
+    (media_id, track) index alone, so a large single-person library answers at once."""
+    rows = lib._query("SELECT id, media_id, track FROM detections WHERE track IS NOT NULL")
+    arr = np.array(rows, np.int64).reshape(len(rows), 3)
+    arr = arr[np.argsort(arr[:, 0], kind="stable")]
+    return arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy()

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..core.model_protocol import PoseModel
 from ..jobs import CancelCheck, Job, Progress, never_cancel, no_progress
-from . import library_jobs, search_jobs, sync_jobs
+from . import library_jobs, people, search_jobs, sync_jobs
+from .people import TrackTable
 from .search_jobs import IndexCache, ResultRow, SearchRequest
 from .snapshot import LibrarySnapshot
 
@@ -28,7 +29,8 @@ EVENTS = {
     "model_changed": (),
     "media_selected": (int,),           # media_id
     "frame_selected": (int, int),       # media_id, frame index
-    "pose_selected": (int,),            # pose_id, -1 when the frame has no pose
+    "pose_selected": (int,),            # pose_id, -1 when the frame has no pose (or not the followed person)
+    "tracks_changed": (),               # the library's person tracks were (re)read
     "results_changed": (),
     "result_selected": (int,),          # pose_id of the highlighted result, -1 for none
     "selection_changed": (),            # scatter rectangle/lasso selection (filters retrieval)
@@ -56,6 +58,8 @@ class Session:
         self.media_id: int = -1
         self.frame: int = -1
         self.pose_id: int = -1
+        self.tracks: TrackTable = TrackTable.empty()
+        self.track: int = -1                         # the person track followed from frame to frame, -1: none
         self.results: list[ResultRow] = []
         self.query_pose_id: int = -1                 # the pose the current results were searched for
         self.result_pose_id: int = -1
@@ -113,21 +117,45 @@ class Session:
             self.media_id, self.frame, self.pose_id = -1, -1, -1
         self.emit("snapshot_changed")
 
+    def set_tracks(self, tracks: TrackTable) -> None:
+        """Replace the person tracks (read after each snapshot); the followed person's pose is looked up again."""
+        self.tracks = tracks
+        self.emit("tracks_changed")
+        if self.media_id >= 0 and self.frame >= 0 and self.track >= 0:
+            self._go(self.media_id, self.frame, self._pose_in_frame(self.media_id, self.frame))
+
     # --- navigation -------------------------------------------------------------------------------
     def select_media(self, media_id: int, frame: int = 0) -> None:
-        if media_id != self.media_id:
-            self.media_id = media_id
-            self.frame = -1
-            self.emit("media_selected", media_id)
+        self._enter_media(media_id)
         self.select_frame(media_id, frame)
 
-    def select_frame(self, media_id: int, frame: int) -> None:
-        """Go to a frame; the pose of that frame (if any) becomes the current pose."""
+    def _enter_media(self, media_id: int) -> None:
         if media_id != self.media_id:
-            self.media_id, self.frame = media_id, -1   # same frame number in another media is a new frame
+            self.media_id, self.frame, self.track = media_id, -1, -1   # a new media: no frame, no person yet
             self.emit("media_selected", media_id)
+
+    def _pose_in_frame(self, media_id: int, frame: int) -> int:
+        """The followed person's pose in a frame (-1 when absent), or the frame's best person."""
+        if self.track >= 0:
+            return people.pose_of_track(self.snapshot, self.tracks, media_id, frame, self.track)
+        return self.snapshot.pose_at(media_id, frame)
+
+    def select_frame(self, media_id: int, frame: int) -> None:
+        """Go to a frame; the followed person's pose there (else the frame's best person) becomes the
+        current pose."""
+        self._enter_media(media_id)   # the same frame number in another media is a new frame
+        self._go(media_id, frame, self._pose_in_frame(media_id, frame))
+
+    def select_person(self, pose_id: int) -> None:
+        """Make one person of the current frame the current pose and follow its track from frame to frame;
+        -1 goes back to the best person of each frame."""
+        self.track = int(self.tracks.track_of([pose_id])[0]) if pose_id >= 0 else -1
+        if self.media_id >= 0 and self.frame >= 0:
+            self._go(self.media_id, self.frame, pose_id if pose_id >= 0 else
+                     self.snapshot.pose_at(self.media_id, self.frame))
+
+    def _go(self, media_id: int, frame: int, pose_id: int) -> None:
         changed = frame != self.frame
-        pose_id = self.snapshot.pose_at(media_id, frame)
         pose_changed = pose_id != self.pose_id
         self.frame, self.pose_id = frame, pose_id   # both set before any listener runs
         if changed:
@@ -136,11 +164,15 @@ class Session:
             self.emit("pose_selected", pose_id)
 
     def select_pose(self, pose_id: int) -> None:
-        """Go to the media and frame of a pose (from the scatter, a result, the ambiguity list)."""
+        """Go to the media and frame of a pose (from the scatter, a result, the ambiguity list); that pose is
+        the current one, and its person track (if any) is followed."""
         row = self.snapshot.row_of(pose_id)
         if row < 0:
             return
-        self.select_frame(int(self.snapshot.media_ids[row]), int(self.snapshot.frames[row]))
+        media_id = int(self.snapshot.media_ids[row])
+        self._enter_media(media_id)
+        self.track = int(self.tracks.track_of([pose_id])[0])
+        self._go(media_id, int(self.snapshot.frames[row]), int(pose_id))
 
     def open_something(self, preferred: int | None = None) -> bool:
         """Nothing selected: show the preferred (or first usable) media; False when there is none."""
@@ -191,6 +223,10 @@ class Session:
         """Embed what is missing for the current model and read the library into a LibrarySnapshot."""
         return library_jobs.snapshot_job(self._library(), self.model)
 
+    def tracks_job(self) -> Job:
+        """Read the open library's person tracks; returns a TrackTable (for set_tracks)."""
+        return people.tracks_job(self._library())
+
     def media_job(self) -> Job:
         return library_jobs.media_job(self._library())
 
@@ -235,6 +271,7 @@ class Session:
 
     def reload(self, progress: Progress = no_progress, cancel: CancelCheck = never_cancel) -> LibrarySnapshot:
         self.set_snapshot(self.snapshot_job()(progress, cancel))
+        self.set_tracks(self.tracks_job()(progress, cancel))
         return self.snapshot
 
     def remove_media(self, media_ids: list[int], progress: Progress = no_progress,
