@@ -225,3 +225,27 @@ def test_an_upright_model_file_gives_the_same_embedding_under_any_roll(tmp_path)
     card_path_for(bad).write_text(json.dumps({**card, "sha256": model.sha256}))
     with pytest.raises(ModelFileError, match="upright"):
         load_model(bad)
+
+
+def test_a_snapping_model_file_keeps_its_rule_and_embeds_a_sideways_upper_body_like_an_upright_one(tmp_path):
+    net, scale = trained_like("prvipe")
+    snap = PrVipeNet(NetworkSpec(**{**net.spec.to_dict(), "upright": True, "snap_hipless": True}))
+    snap.load_state_dict(net.state_dict())
+    save_model(tmp_path / "snap.safetensors", snap.eval(), scale, {"name": "snap"})
+    model = load_model(tmp_path / "snap.safetensors")
+    assert model.spec.snap_hipless and not load_model(write(tmp_path)).spec.snap_hipless
+    xy = random_xy(40, seed=10)
+    scores = np.ones((40, 13), np.float32)
+    scores[:, 7:] = 0.0                                    # upper-body framing
+    sideways = np.stack([-xy[..., 1], xy[..., 0]], -1)     # the camera turned a quarter turn
+    head = xy[:, 0] - xy[:, [1, 2]].mean(1)
+    upright_head = np.abs(head[:, 0]) < np.abs(head[:, 1])
+    a, b = model.embed(xy, scores).mean, model.embed(sideways, scores).mean
+    assert upright_head.sum() > 20 and np.allclose(a[upright_head], b[upright_head], atol=1e-4)
+    bad = tmp_path / "bad.safetensors"
+    save_model(bad, snap, scale, {"name": "bad"})
+    card = json.loads(card_path_for(bad).read_text())
+    card["network"]["snap_hipless"] = 1
+    card_path_for(bad).write_text(json.dumps(card))
+    with pytest.raises(ModelFileError, match="snap_hipless"):
+        load_model(bad)
