@@ -18,9 +18,10 @@ SIZE = (320, 240)
 
 
 def person_xy(who: str, n_frames: int, yaw: float = 0.0, fps: float = 30.0) -> np.ndarray:
-    """(T, 13, 2) float32 pixels of person A (left half of the frame) or B (right half)."""
-    xy = project_to_image(motion_poses(n_frames, SEEDS[who], fps), (SIZE[0] // 2, SIZE[1]), yaw)
-    return (xy + np.float32([0 if who == "A" else SIZE[0] // 2, 0])).astype(np.float32)
+    """(T, 13, 2) float32 pixels of person A (left half of the frame) or B (right half), in its lower
+    two thirds (the top is empty: a click there lands on nobody)."""
+    xy = project_to_image(motion_poses(n_frames, SEEDS[who], fps), (SIZE[0] // 2, SIZE[1] * 2 // 3), yaw)
+    return (xy + np.float32([0 if who == "A" else SIZE[0] // 2, SIZE[1] // 3])).astype(np.float32)
 
 
 def missing_b(frame: int) -> bool:

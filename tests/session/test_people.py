@@ -95,3 +95,20 @@ def test_frame_people_and_following_a_person(tmp_path):
     assert (session.media_id, session.frame, session.pose_id) == (cam2, 3, b) and session.track == 0
     session.select_frame(cam2, 4)
     assert session.snapshot.xy[session.snapshot.row_of(session.pose_id)][0, 0] > SIZE[0] / 2
+
+
+def test_best_per_person_against_a_loop():
+    from poseexplorer.session.person_search import best_per_person
+    from poseexplorer.session.search_jobs import ResultRow
+
+    rng = np.random.default_rng(4)
+    ids = np.arange(100, 160)
+    tracks = TrackTable(ids[::2].copy(), np.ones(30, np.int64), rng.integers(0, 3, 30))
+    rows = [ResultRow(int(i), int(rng.integers(0, 3)), 0, float(rng.random())) for i in ids]
+    best = best_per_person(rows, tracks)
+    keys = {(r.media_id, int(tracks.track_of([r.pose_id])[0])) for r in rows}
+    assert len(best) == len(keys)
+    for media, track in keys:
+        mine = [r for r in rows if (r.media_id, int(tracks.track_of([r.pose_id])[0])) == (media, track)]
+        assert max(mine, key=lambda r: r.probability) in best
+    assert [r.probability for r in best] == sorted((r.probability for r in best), reverse=True)

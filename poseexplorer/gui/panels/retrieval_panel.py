@@ -3,7 +3,8 @@
 Each tile shows media name, frame and confidence: the model's calibrated probability that the 3D poses
 match (poseexplorer.embed.calibration), or the raw sampled matching probability P, marked "uncalibrated",
 when the model has no calibration; the tooltip also shows the raw P. Options: k, exclude
-the same media, mirror search; the scatter's rectangle/lasso selection restricts the candidates. Clicking
+the same media, mirror search, one result per view (its best frame) or per person of each view; a result of a
+tracked person shows its track (name and colour dot); the scatter's rectangle/lasso selection restricts the candidates. Clicking
 a tile opens that frame in the viewer (the results stay until another frame is chosen). Export to CSV.
 """
 from __future__ import annotations
@@ -18,16 +19,19 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QLis
 
 from ...embed.calibration import MEANING
 from ...session.cross_view import above_confidence, looks_multiview, per_media_search_job
+from ...session.person_search import per_person_search_job
 from ...session.search_jobs import IndexCache, ResultRow, SearchRequest, search_job
 from ..image_jobs import crop_job
 from ..job_runner import JobRunner
 from ..state import AppState
-from ..views.pose_crop import render_crop
+from ..views.pose_crop import render_crop, with_badge
+from ..views.skeleton_style import track_colour
 
 TILE = 128
 CSV_COLUMNS = ("rank", "query_media", "query_frame_index", "query_pose_id", "media", "path", "frame_index", "pose_id",
-               "confidence", "mirrored", "probability", "calibrated")
-#: confidence: calibrated (or raw P when calibrated = 0); probability: the raw matching probability P
+               "confidence", "mirrored", "probability", "calibrated", "track")
+#: confidence: calibrated (or raw P when calibrated = 0); probability: the raw matching probability P;
+#: track: the matched person's track in its media (-1 = untracked)
 
 
 def confidence_tooltip(r: ResultRow) -> str:
@@ -61,6 +65,7 @@ class RetrievalPanel(QWidget):
         state.selectionChanged.connect(self._selection_changed)
         state.resultsChanged.connect(self._show_results)
         state.modelChanged.connect(self._schedule)
+        state.tracksChanged.connect(self._show_results)
 
     def _build(self) -> None:
         self.k = QSpinBox()
@@ -76,7 +81,11 @@ class RetrievalPanel(QWidget):
                                   "views (on by default when the library holds several views of one scene)")
         self.per_media.toggled.connect(self._per_media_toggled)
         self._per_media_chosen = False      # the user's choice wins over the library-based default
-        for w in (self.k, self.exclude, self.mirror):
+        self.per_person = QCheckBox("per person")
+        self.per_person.setToolTip("One result per person (track) of each media, their best frame: who does this "
+                                   "pose, and when, in every view")
+        self.per_person.toggled.connect(self._enable_k)
+        for w in (self.k, self.exclude, self.mirror, self.per_person):
             (w.valueChanged if isinstance(w, QSpinBox) else w.toggled).connect(self._schedule)
         self.min_confidence = QSpinBox()
         self.min_confidence.setRange(0, 100)
@@ -95,6 +104,7 @@ class RetrievalPanel(QWidget):
         options.addWidget(export)
         second = QHBoxLayout()
         second.addWidget(self.per_media)
+        second.addWidget(self.per_person)
         second.addStretch(1)
         second.addWidget(QLabel("confidence"))
         second.addWidget(self.min_confidence)
@@ -133,13 +143,16 @@ class RetrievalPanel(QWidget):
             self.per_media.blockSignals(True)
             self.per_media.setChecked(looks_multiview(self.state.snapshot))
             self.per_media.blockSignals(False)
-            self.k.setEnabled(not self.per_media.isChecked())
+        self._enable_k()
         self._schedule()
 
     def _per_media_toggled(self, on: bool) -> None:
         self._per_media_chosen = True
-        self.k.setEnabled(not on)
+        self._enable_k()
         self._schedule()
+
+    def _enable_k(self, *args) -> None:
+        self.k.setEnabled(not (self.per_media.isChecked() or self.per_person.isChecked()))
 
     def shown_results(self) -> list[ResultRow]:
         """The results the list shows: above the confidence threshold, best first."""
@@ -170,8 +183,11 @@ class RetrievalPanel(QWidget):
             return
         self.searching = True
         self.header.setText("searching…")
-        make = per_media_search_job if self.per_media.isChecked() else search_job
-        self.runner.run(make(snap, model, self.cache, req), "search", key="search",
+        if self.per_person.isChecked():
+            job = per_person_search_job(snap, model, self.cache, req, self.state.tracks)
+        else:
+            job = (per_media_search_job if self.per_media.isChecked() else search_job)(snap, model, self.cache, req)
+        self.runner.run(job, "search", key="search",
                         on_done=lambda rows: self._search_done(req, rows),
                         on_failed=lambda msg, details: self._search_failed(msg))
 
@@ -190,26 +206,31 @@ class RetrievalPanel(QWidget):
         self.grid.clear()
         q = snap.row_of(self.state.query_pose_id)
         if q >= 0:
-            what = "views (best frame each)" if self.per_media.isChecked() else "matches"
+            what = ("people (best frame each)" if self.per_person.isChecked() else
+                    "views (best frame each)" if self.per_media.isChecked() else "matches")
             self.header.setText(f"{len(rows)} {what} for {snap.media_name(int(snap.media_ids[q]))} "
                                 f"frame {int(snap.frames[q])}" + ("" if rows else ": none")
                                 + (f", {hidden} below {self.min_confidence.value()}% hidden" if hidden else "")
                                 + ("" if not rows else " (% = calibrated 3D-match probability)"
                                    if rows[0].confidence is not None else " (% = raw P, uncalibrated)"))
         requests = []
-        for rank, r in enumerate(rows, 1):
+        tracks = self.state.tracks.track_of([r.pose_id for r in rows])
+        for rank, (r, track) in enumerate(zip(rows, tracks.tolist()), 1):
             row = snap.row_of(r.pose_id)
             if row < 0:
                 continue
             name = snap.media_name(r.media_id)
-            icon = QIcon(QPixmap.fromImage(render_crop(None, snap.xy[row], snap.scores[row], TILE,
-                                                       self.state.min_visibility)))
+            crop = render_crop(None, snap.xy[row], snap.scores[row], TILE, self.state.min_visibility)
+            icon = QIcon(QPixmap.fromImage(with_badge(crop, track_colour(track)) if track >= 0 else crop))
             shown = r.shown_confidence
-            text = f"{name[:18]}\nframe {r.frame} · {100 * shown:.0f}%" + (" ⇋" if r.mirrored else "")
+            who = f" · track {track}" if track >= 0 else ""
+            text = f"{name[:14 if who else 18]}{who}\nframe {r.frame} · {100 * shown:.0f}%" + (" ⇋" if r.mirrored else "")
             item = QListWidgetItem(icon, text)
             item.setData(Qt.ItemDataRole.UserRole, r.pose_id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, track)
             item.setForeground(confidence_colour(shown))
-            item.setToolTip(f"#{rank}: {name}, frame {r.frame}\n" + confidence_tooltip(r)
+            item.setToolTip(f"#{rank}: {name}, frame {r.frame}{', person track ' + str(track) if track >= 0 else ''}\n"
+                            + confidence_tooltip(r)
                             + ("\nmatched as mirror image" if r.mirrored else ""))
             self.grid.addItem(item)
             media = snap.media_by_id.get(r.media_id)
@@ -225,7 +246,8 @@ class RetrievalPanel(QWidget):
             item = self.grid.item(i)
             image = crops.get(int(item.data(Qt.ItemDataRole.UserRole)))
             if image is not None:
-                item.setIcon(QIcon(QPixmap.fromImage(image)))
+                track = int(item.data(Qt.ItemDataRole.UserRole + 1))
+                item.setIcon(QIcon(QPixmap.fromImage(with_badge(image, track_colour(track)) if track >= 0 else image)))
 
     def _clicked(self, item: QListWidgetItem) -> None:
         pose_id = int(item.data(Qt.ItemDataRole.UserRole))
@@ -245,11 +267,13 @@ class RetrievalPanel(QWidget):
         with open(path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(CSV_COLUMNS)
-            for rank, r in enumerate(self.shown_results(), 1):
+            rows = self.shown_results()
+            tracks = self.state.tracks.track_of([r.pose_id for r in rows]).tolist()
+            for rank, (r, track) in enumerate(zip(rows, tracks), 1):
                 media = snap.media_by_id.get(r.media_id)
                 writer.writerow([rank, q_media, q_frame, self.state.query_pose_id, media.name if media else "",
                                  media.path if media else "", r.frame, r.pose_id, f"{r.shown_confidence:.6f}",
-                                 int(r.mirrored), f"{r.probability:.6f}", int(r.confidence is not None)])
+                                 int(r.mirrored), f"{r.probability:.6f}", int(r.confidence is not None), track])
         return len(self.shown_results())
 
     def export_csv_dialog(self) -> None:

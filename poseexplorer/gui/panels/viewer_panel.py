@@ -1,4 +1,5 @@
-"""Viewer panel: the selected video or image with its 2D skeleton, and a player's transport: frame steps,
+"""Viewer panel: the selected video or image with every person's 2D skeleton (one colour per person track,
+the selected person emphasised; a click on a person selects it and follows its track), and a player's transport: frame steps,
 play at the video's own rate times a speed, loop, an in/out range, go to frame, zoom.
 
 Media are opened and frames decoded, converted and scaled to the view's size by a FrameLoader thread
@@ -18,10 +19,11 @@ from PySide6.QtWidgets import QLabel, QToolButton, QVBoxLayout, QWidget
 
 from ...align.playback import advance_in_range, frame_at, time_of
 from ..frame_loader import DecodedFrame, FrameLoader
+from ...session.people import frame_people, person_at
 from ...session.snapshot import percentile_of
 from ..state import AppState
 from ..views.frame_view import FrameView
-from ..views.skeleton_style import ambiguity_colour
+from ..views.skeleton_style import ambiguity_colour, track_colour
 from .viewer_transport import ViewerTransport
 
 #: the one frame-numbering convention of the app, its exports and the command line
@@ -63,6 +65,9 @@ class ViewerPanel(QWidget):
         state.frameSelected.connect(self._frame_changed)
         state.snapshotChanged.connect(self._snapshot_changed)
         state.optionsChanged.connect(self._redraw_pose)
+        state.tracksChanged.connect(self._redraw_pose)
+        state.poseSelected.connect(self._pose_changed)
+        self.view.clicked.connect(self._clicked)
 
     def _build(self) -> None:
         t = self.transport = ViewerTransport()
@@ -303,12 +308,49 @@ class ViewerPanel(QWidget):
         self.view.set_message(f"cannot read frame {index}: {message}")
         self._redraw_pose()
 
+    def _pose_changed(self, pose_id: int) -> None:
+        """Another person chosen in the frame on screen (a frame change redraws when its picture is in)."""
+        m = self._media()
+        if m is not None and (m.kind == "keypoints" or self.shown_frame == self.state.frame):
+            self._redraw_pose()
+
+    def _clicked(self, x: float, y: float) -> None:
+        """Select the person clicked on (and follow their track); a click beside everyone: the best person."""
+        if self.state.media_id < 0 or self.state.frame < 0:
+            return
+        people = frame_people(self.state.snapshot, self.state.tracks, self.state.media_id, self.state.frame)
+        if len(people) < 2 and not (people.track >= 0).any():
+            return                                     # one untracked person: nothing to choose
+        k = person_at(people.xy, people.scores, (x, y), self.state.min_visibility)
+        self.state.select_person(int(people.pose_ids[k]) if k >= 0 else -1)
+
+    def _draw_people(self) -> str:
+        """Draw every person of the current frame; returns what the pose label says about them."""
+        state = self.state
+        if state.media_id < 0 or state.frame < 0:
+            self.view.set_people(np.zeros((0, 13, 2)), np.zeros((0, 13)), [], [])
+            return ""
+        people = frame_people(state.snapshot, state.tracks, state.media_id, state.frame)
+        tracked = bool((people.track >= 0).any())
+        selected = people.index_of(state.pose_id)
+        labels = [f"track {t}" if t >= 0 else "" for t in people.track]
+        self.view.set_people(people.xy, people.scores, [track_colour(int(t)) for t in people.track], labels,
+                             selected if tracked else -1, state.min_visibility)
+        if state.track >= 0 and selected < 0:
+            return f"track {state.track} is not in this frame (click a person, or beside them for the best one)"
+        if len(people) < 2 and not tracked:
+            return ""
+        who = f"track {people.track[selected]}" if selected >= 0 and people.track[selected] >= 0 else "person"
+        how = "followed" if state.track >= 0 else "best in this frame"
+        return f"{len(people)} people; {who} selected ({how}; click a person to select them) · "
+
     def _redraw_pose(self) -> None:
         snap = self.state.snapshot
         row = snap.row_of(self.state.pose_id)
+        people_text = self._draw_people()
         if row < 0:
             self.view.set_pose(None)
-            self.pose_label.setText("no person in this frame" if self.state.media_id >= 0 else "")
+            self.pose_label.setText(people_text or ("no person in this frame" if self.state.media_id >= 0 else ""))
             return
         colour, text = None, ""
         if snap.has_embeddings:
@@ -320,7 +362,7 @@ class ViewerPanel(QWidget):
         scores = snap.scores[row]
         self.view.set_pose(snap.xy[row], scores, self.state.min_visibility, colour)
         n_vis = int((scores >= self.state.min_visibility).sum())
-        self.pose_label.setText(f"pose {self.state.pose_id}: {n_vis}/13 joints visible "
+        self.pose_label.setText(f"{people_text}pose {self.state.pose_id}: {n_vis}/13 joints visible "
                                 f"(dashed grey: below {self.state.min_visibility:.2f}){text}")
 
     def closeEvent(self, event) -> None:  # noqa: N802

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from ...core.skeleton import COCO13_BONES
 from ..frame_loader import Box, DecodedFrame, fitted_size
+from .people_overlay import PeopleOverlay
 from .skeleton_style import BONE_COLOURS, JOINT_COLOURS, LOW_VISIBILITY
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -65,10 +66,12 @@ class PictureItem(pg.GraphicsObject):
 class FrameView(pg.GraphicsLayoutWidget):
     """The viewer's canvas. Mouse wheel zooms, drag pans; fit() shows the whole frame.
 
-    Signal displaySizeChanged(): a zoom or resize (settled) needs the frame at another resolution.
+    Signal displaySizeChanged(): a zoom or resize (settled) needs the frame at another resolution;
+    clicked(x, y): a left click (not a drag) at that point, in frame pixels.
     """
 
     displaySizeChanged = Signal()
+    clicked = Signal(float, float)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -90,6 +93,8 @@ class FrameView(pg.GraphicsLayoutWidget):
         self.joints = pg.ScatterPlotItem(pxMode=True)
         self.joints.setZValue(11)
         self.viewbox.addItem(self.joints)
+        self.people = PeopleOverlay(self.viewbox)
+        self.scene().sigMouseClicked.connect(self._scene_clicked)
         self._image_shape: tuple[int, int] | None = None
         self.pose_visible_joints = 0   # how many joints were drawn as visible (for tests)
 
@@ -160,6 +165,16 @@ class FrameView(pg.GraphicsLayoutWidget):
     def zoom(self, factor: float) -> None:
         """Zoom about the view centre; factor > 1 zooms in."""
         self.viewbox.scaleBy((1.0 / factor, 1.0 / factor))
+
+    def _scene_clicked(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and not event.double():
+            point = self.viewbox.mapSceneToView(event.scenePos())
+            self.clicked.emit(float(point.x()), float(point.y()))
+
+    def set_people(self, xy: np.ndarray, scores: np.ndarray, colours: list[tuple[int, int, int]],
+                   labels: list[str], selected: int = -1, min_visibility: float = 0.5) -> None:
+        """Every person of the frame in its track colour (see PeopleOverlay); set_pose draws the selected one."""
+        self.people.set_people(xy, scores, colours, labels, selected, min_visibility)
 
     def set_pose(self, xy: np.ndarray | None, scores: np.ndarray | None = None, min_visibility: float = 0.5,
                  colour: tuple[int, int, int] | None = None) -> None:

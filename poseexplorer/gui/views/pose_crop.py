@@ -74,3 +74,16 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     w, h, bpl = image.width(), image.height(), image.bytesPerLine()
     buf = np.frombuffer(image.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
     return buf[:, : 3 * w].reshape(h, w, 3).copy()
+
+
+def with_badge(image: QImage, colour: tuple[int, int, int]) -> QImage:
+    """A copy of the image with a dot of `colour` in its top-left corner (a result's person track)."""
+    out = image.copy()
+    painter = QPainter(out)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(QColor(20, 20, 20))
+    painter.setBrush(QColor(*colour))
+    r = max(4.0, out.width() / 16)
+    painter.drawEllipse(QRectF(3, 3, 2 * r, 2 * r))
+    painter.end()
+    return out

@@ -56,3 +56,16 @@ MEDIA_PALETTE: tuple[tuple[int, int, int], ...] = (
 
 def media_colour(index: int) -> tuple[int, int, int]:
     return MEDIA_PALETTE[index % len(MEDIA_PALETTE)]
+
+
+#: Person-track colours, cycled by track id: bright and apart from the left/right bone colours.
+TRACK_PALETTE: tuple[tuple[int, int, int], ...] = (
+    (0, 215, 165), (240, 70, 205), (250, 230, 60), (160, 120, 255), (130, 235, 80), (255, 95, 95),
+    (90, 225, 255), (255, 175, 210),
+)
+UNTRACKED = (200, 200, 200)
+
+
+def track_colour(track: int) -> tuple[int, int, int]:
+    """The colour of a person track (the same in the viewer, the results and the scatter); grey untracked."""
+    return UNTRACKED if track < 0 else TRACK_PALETTE[int(track) % len(TRACK_PALETTE)]

@@ -1,0 +1,62 @@
+"""Retrieval with several people per frame: one result per person (track) per media. Headless.
+
+A media's untracked poses (a single-person video, a keypoint file) count as one person, so a library that
+mixes both answers once per person of each multi-person video and once per other media.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..core.model_protocol import PoseModel
+from ..jobs import CancelCheck, Cancelled, Job, Progress
+from .people import TrackTable
+from .search_jobs import IndexCache, ResultRow, SearchRequest, search_job
+from .snapshot import LibrarySnapshot
+
+
+def best_per_person(rows: list[ResultRow], tracks: TrackTable) -> list[ResultRow]:
+    """The best row of each (media, person track), best first (ties keep the earlier row)."""
+    track = tracks.track_of([r.pose_id for r in rows])
+    best: dict[tuple[int, int], ResultRow] = {}
+    for r, t in zip(rows, track.tolist()):
+        key = (r.media_id, t)
+        if key not in best or r.probability > best[key].probability:
+            best[key] = r
+    return sorted(best.values(), key=lambda r: -r.probability)
+
+
+def person_groups(snapshot: LibrarySnapshot, tracks: TrackTable, media_id: int) -> list[np.ndarray]:
+    """The pose ids of each person track of one media (its untracked poses as one more group)."""
+    ids = np.asarray(snapshot.pose_ids[np.asarray(snapshot.media_ids) == int(media_id)], np.int64)
+    track = tracks.track_of(ids)
+    return [ids[track == t] for t in np.unique(track)]
+
+
+def per_person_search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: IndexCache, req: SearchRequest,
+                          tracks: TrackTable) -> Job:
+    """The best match of each person in each (other) media, each person searched alone so every one
+    answers however weak its best frame; returns list[ResultRow], best first. req.k is ignored."""
+    def job(progress: Progress, cancel: CancelCheck) -> list[ResultRow]:
+        row = snapshot.row_of(req.pose_id)
+        if row < 0 or not snapshot.has_embeddings:
+            return []
+        own = int(snapshot.media_ids[row])
+        allowed = None if req.restrict_pose_ids is None else np.asarray(req.restrict_pose_ids, np.int64)
+        media = [m.media_id for m in snapshot.media if not (req.exclude_same_media and m.media_id == own)]
+        rows: list[ResultRow] = []
+        for i, media_id in enumerate(media):
+            progress(i, len(media), "searching each person")
+            for candidates in person_groups(snapshot, tracks, media_id):
+                if cancel():
+                    raise Cancelled()
+                candidates = candidates[candidates != req.pose_id]
+                if allowed is not None:
+                    candidates = np.intersect1d(candidates, allowed)
+                if len(candidates):
+                    one = replace(req, k=1, restrict_pose_ids=candidates, exclude_same_media=False)
+                    rows += search_job(snapshot, model, cache, one)(lambda *a: None, cancel)
+        progress(len(media), len(media), "done")
+        return best_per_person(rows, tracks)
+    return job
