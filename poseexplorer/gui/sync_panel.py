@@ -1,4 +1,6 @@
 """The sync panel: drop videos (or pick them from the library), sync them automatically, play them together.
+A video with several people offers a person picker: whose motion drives its alignment (default: the best
+person of each frame).
 
 The first video is the reference; every other one follows it through a sync map found by DTW over
 view-invariant pose embeddings (poseexplorer.align). Detection, embedding and alignment run in a JobWorker;
@@ -7,22 +9,25 @@ Export writes all videos side by side into one file. Videos may differ in fps, l
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QMenu, QMessageBox,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QMessageBox,
     QProgressBar, QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..align.video_sync import PoseSequence, SyncResult
 from ..io.kinds import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS
-from ..session.sync_jobs import SYNCABLE_KINDS, Source, VideoSource, make_export_job, make_sync_job
+from ..session.sync_jobs import (SYNCABLE_KINDS, Source, VideoSource, library_media_for, make_export_job,
+                                 make_sync_job)
 from .sync.cost_view import CostMatrixView
 from .sync.export_dialog import ExportOptions, ExportOptionsDialog, export_finished_box
 from .sync.players import SyncPlayers
+from .sync.source_table import SourceTable
 from .worker import JobWorker
 
 HINT = ("Drop two or more videos (or keypoint tracks) here, or pick them from the library. The first is the "
@@ -138,8 +143,8 @@ class SyncPanel(QWidget):
         box = QVBoxLayout(side)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(QLabel("Videos (first = reference)"))
-        self.source_list = QListWidget()
-        self.source_list.setMaximumHeight(64)
+        self.source_list = SourceTable()
+        self.source_list.trackChosen.connect(self._track_chosen)
         box.addWidget(self.source_list)
         self.follower_combo = QComboBox()
         self.follower_combo.currentIndexChanged.connect(self._show_cost)
@@ -157,7 +162,7 @@ class SyncPanel(QWidget):
     # --- sources --------------------------------------------------------------------------------
     def add_video(self, path: str) -> None:
         """Add a video file (detected and indexed at sync time when it is not in the library)."""
-        media_id = self._library_media_for(path)
+        media_id = library_media_for(getattr(getattr(self._state, "snapshot", None), "media", ()), path)
         self._add_source(VideoSource(path=str(path), media_id=media_id), Path(path).name)
 
     def add_library_media(self, media_id: int, name: str = "") -> None:
@@ -170,9 +175,16 @@ class SyncPanel(QWidget):
     def _add_source(self, source: Source, name: str) -> None:
         self._sources.append(source)
         role = "reference" if len(self._sources) == 1 else f"follower {len(self._sources) - 1}"
-        self.source_list.addItem(f"{role}: {name}")
+        tracks = getattr(self._state, "tracks", None)
+        media_id = source.media_id if isinstance(source, VideoSource) else None
+        self.source_list.add_source(f"{role}: {name}",
+                                    tracks.tracks_in(media_id) if tracks is not None and media_id is not None else [])
         self.hint.setVisible(len(self._sources) < 2)
         self._update_buttons()
+
+    def _track_chosen(self, row: int, track: int | None) -> None:
+        """The person picker of a video: its track drives that video's alignment (None: the best person)."""
+        self._sources[row] = replace(self._sources[row], track=track)
 
     def sources(self) -> list[Source]:
         return list(self._sources)
@@ -188,14 +200,6 @@ class SyncPanel(QWidget):
         self.info.setText("")
         self.hint.setVisible(True)
         self._update_buttons()
-
-    def _library_media_for(self, path: str) -> int | None:
-        snapshot = getattr(self._state, "snapshot", None)
-        target = str(Path(path).resolve())
-        for row in getattr(snapshot, "media", ()):
-            if row.kind in SYNCABLE_KINDS and str(Path(row.path).resolve()) == target:
-                return int(row.media_id)
-        return None
 
     def _fill_library_menu(self) -> None:
         self.library_menu.clear()

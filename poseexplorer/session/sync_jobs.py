@@ -44,6 +44,13 @@ class VideoSource:
 Source = PoseSequence | VideoSource
 
 
+def library_media_for(media: tuple, path: str) -> int | None:
+    """The id of the syncable library media (MediaRow) at `path` (compared resolved), None when absent."""
+    target = str(Path(path).resolve())
+    return next((int(m.media_id) for m in media if m.kind in SYNCABLE_KINDS and str(Path(m.path).resolve()) == target),
+                None)
+
+
 def sequence_from_frames(name: str, path: str, fps: float, n_frames: int, frame_index: np.ndarray,
                          xy: np.ndarray, scores: np.ndarray, has_pose: np.ndarray, model: PoseEmbedder,
                          media_id: int | None = None) -> PoseSequence:

@@ -101,3 +101,74 @@ def test_retrieval_from_the_selected_person_one_result_per_person(qtbot, tmp_pat
     panel.per_media.setChecked(True)                        # one result per media again
     qtbot.waitUntil(lambda: len(state.results) == 1 and not panel.searching and runner.running_count == 0, timeout=30000)
     runner.cancel_all()
+
+
+def test_sync_panel_person_picker_drives_each_videos_alignment(qtbot, tmp_path, bundled_model):
+    from poseexplorer.gui.sync_panel import SyncPanel
+    from poseexplorer.gui.sync.source_table import BEST
+    from poseexplorer.testing.people import missing_b
+
+    state, (cam1, cam2) = people_state(tmp_path, model=bundled_model)
+    panel = SyncPanel(state)
+    qtbot.addWidget(panel)
+    panel.add_library_media(cam1, "cam01.avi")
+    panel.add_library_media(cam2, "cam02.avi")
+    table = panel.source_list
+    assert table.count() == 2
+    picker = table.picker(1)
+    assert [picker.itemText(i) for i in range(picker.count())] == [BEST, "track 1 (24 frames)", "track 0 (21 frames)"]
+    assert [s.track for s in panel.sources()] == [None, None]            # default: the best person per frame
+    table.choose(0, 0)                                                    # A in cam01
+    table.choose(1, 0)                                                    # B in cam02
+    assert [s.track for s in panel.sources()] == [0, 0]
+    with qtbot.waitSignal(panel.synced, timeout=60000):
+        panel.start_sync()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
+    result = panel.result()
+    ref, follower = result.reference.xy, result.followers[0].xy
+    assert np.all(ref[:, 0, 0] < SIZE[0] / 2)                            # person A's motion
+    gone = np.array([missing_b(f) for f in range(len(follower))])
+    assert np.all(np.isnan(follower[gone])) and np.all(follower[~gone][:, 0, 0] > SIZE[0] / 2)   # person B's
+    table.choose(1, None)
+    assert panel.sources()[1].track is None
+    panel.shutdown()
+
+
+def test_track_groups_against_a_loop():
+    from poseexplorer.gui.panels.scatter_panel import track_groups
+    from poseexplorer.gui.views.skeleton_style import TRACK_PALETTE, UNTRACKED, track_colour
+
+    track = np.concatenate([np.arange(-1, 19), [20, 36]])
+    groups, colours, names = track_groups(track)
+    for t, g in zip(track, groups):
+        assert colours[g] == (UNTRACKED if t < 0 else track_colour(int(t)))
+    assert len(colours) == len(TRACK_PALETTE) + 1 and names[-1] == "untracked"
+    assert names[0] == "tracks 0, 8, 16" and names[4] == "tracks 4, 12, 20, …" and names[5] == "tracks 5, 13"
+
+
+def test_scatter_colours_by_person_track(qtbot, tmp_path, bundled_model):
+    from poseexplorer.gui.job_runner import JobRunner
+    from poseexplorer.gui.panels.scatter_panel import BY_TRACK, ScatterPanel
+    from poseexplorer.gui.views.skeleton_style import track_colour
+
+    state, _ids = people_state(tmp_path, model=bundled_model)
+    runner = JobRunner()
+    panel = ScatterPanel(state, runner)
+    qtbot.addWidget(panel)
+    panel.view.device_cache = False
+    panel.recompute()
+    qtbot.waitUntil(lambda: panel.coords is not None, timeout=30000)
+    panel.colour_by.setCurrentIndex(BY_TRACK)
+    items = panel.view._items
+    assert len(items) == 2 and panel.view.point_count == len(state.snapshot)
+    track = state.tracks.track_of(state.snapshot.pose_ids[panel._rows])
+    for item, t in zip(items, (0, 1)):
+        colour = item.opts["brush"].color().getRgb()[:3]
+        assert colour == track_colour(t)
+        assert sorted(item.data["x"].tolist()) == sorted(panel.coords[track == t, 0].astype(float).tolist())
+    legend = [label.text for _sample, label in panel.view.legend.items]
+    assert legend == ["track 0", "track 1"]
+    panel.colour_by.setCurrentIndex(0)                       # by media again: one item per view
+    assert len(panel.view._items) == 2 and [lab.text for _s, lab in panel.view.legend.items] == ["cam01.avi",
+                                                                                              "cam02.avi"]
+    runner.cancel_all()

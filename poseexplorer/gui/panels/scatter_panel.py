@@ -1,4 +1,4 @@
-"""Scatter panel: PCA of all embedding means, coloured by media or ambiguity; hover shows the pose crop,
+"""Scatter panel: PCA of all embedding means, coloured by media, ambiguity or person track; hover shows the pose crop,
 click selects the frame everywhere, rectangle/lasso selection restricts the retrieval results.
 """
 from __future__ import annotations
@@ -18,11 +18,13 @@ from ..job_runner import JobRunner
 from ..state import AppState
 from ..views.pose_crop import render_crop
 from ..views.scatter_view import ScatterView
-from ..views.skeleton_style import MEDIA_PALETTE, ambiguity_colours, media_colour
+from ..views.skeleton_style import (MEDIA_PALETTE, TRACK_PALETTE, UNTRACKED, ambiguity_colours, media_colour,
+                                   track_colour)
 
 HOVER_SIZE = 120
 CROP_CACHE = 256
 LEGEND_MEDIA = 30   # more media than this: points coloured by the cycled palette, without a legend
+BY_TRACK = 2        # colour_by index of "colour by person track"
 
 
 class ScatterPanel(QWidget):
@@ -48,10 +50,14 @@ class ScatterPanel(QWidget):
         state.poseSelected.connect(lambda pid: self.view.mark("current", [pid]))
         state.resultsChanged.connect(lambda: self.view.mark("results", [r.pose_id for r in state.results]))
         state.selectionChanged.connect(self._selection_changed)
+        state.tracksChanged.connect(lambda: self.colour_by.currentIndex() == BY_TRACK and self.redraw())
 
     def _build(self) -> None:
         self.colour_by = QComboBox()
-        self.colour_by.addItems(["colour by media", "colour by ambiguity"])
+        self.colour_by.addItems(["colour by media", "colour by ambiguity", "colour by person track"])
+        self.colour_by.setItemData(BY_TRACK, "Each person track in its colour, as in the viewer (track ids are per "
+                                   "video: track 0 of two videos shares a colour); grey: untracked",
+                                   Qt.ItemDataRole.ToolTipRole)
         self.colour_by.currentIndexChanged.connect(self.redraw)
         modes = QButtonGroup(self)
         row = QHBoxLayout()
@@ -126,6 +132,8 @@ class ScatterPanel(QWidget):
         if self.colour_by.currentIndex() == 1 and snap.has_embeddings:
             groups, colours = ambiguity_colours(np.asarray(snap.ambiguity())[rows])
             names = ["least ambiguous"] + [""] * (len(colours) - 2) + ["most ambiguous"]
+        elif self.colour_by.currentIndex() == BY_TRACK:
+            groups, colours, names = track_groups(self.state.tracks.track_of(np.asarray(snap.pose_ids[rows])))
         else:
             ids = np.array([m.media_id for m in snap.media], dtype=np.int64)
             media_ids = np.asarray(snap.media_ids[rows])
@@ -178,7 +186,9 @@ class ScatterPanel(QWidget):
         self.hover_label.move(x, y)
         self.hover_label.show()
         self.hover_label.raise_()
-        self.info.setText(f"{snap.media_name(int(snap.media_ids[row]))}, frame {int(snap.frames[row])}")
+        track = int(self.state.tracks.track_of([pose_id])[0])
+        self.info.setText(f"{snap.media_name(int(snap.media_ids[row]))}, frame {int(snap.frames[row])}"
+                          + (f", track {track}" if track >= 0 else ""))
 
     def _request_crop(self, pose_id: int, row: int) -> None:
         snap = self.state.snapshot
@@ -196,3 +206,19 @@ class ScatterPanel(QWidget):
                 self._crops.popitem(last=False)
             if pose_id == self._hover_id and self.hover_label.isVisible():
                 self.hover_label.setPixmap(QPixmap.fromImage(image))
+
+
+def track_groups(track: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int]], list[str]]:
+    """Colour groups of (N,) track ids: (group per point (N,), colour per group, legend name per group). A
+    group per palette colour (tracks cycle through it) and one for untracked poses, so a video with many
+    short tracks still draws a handful of plot items."""
+    track = np.asarray(track, np.int64)
+    groups = np.where(track >= 0, track % len(TRACK_PALETTE), len(TRACK_PALETTE))
+    colours = [track_colour(g) for g in range(len(TRACK_PALETTE))] + [UNTRACKED]
+    names = []
+    for g in range(len(TRACK_PALETTE)):
+        ids = np.unique(track[groups == g]).tolist()
+        names.append("" if not ids else f"track {ids[0]}" if len(ids) == 1 else
+                     "tracks " + ", ".join(map(str, ids[:3])) + (", …" if len(ids) > 3 else ""))
+    names.append("untracked" if (track < 0).any() else "")
+    return groups, colours, names
