@@ -48,9 +48,9 @@ def run_app(args: argparse.Namespace) -> int:
     code = app.exec()
     window.close()       # no-op when the user closed it; saves the layout and stops jobs after app.quit()
     delete_now(window)   # while the display exists: a GL window deleted at interpreter exit can crash
-    from .job_runner import wait_for_detached
+    from .worker import wait_for_workers
 
-    if not wait_for_detached(30000):   # a job that will not end: leave without Qt's abort on a live thread
+    if not wait_for_workers(30000):   # a job that will not end: leave without Qt's abort on a live thread
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

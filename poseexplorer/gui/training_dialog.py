@@ -1,5 +1,7 @@
 """Settings > Train a model: edit a training config, run the trainer as a separate process, watch it, use it.
 
+Every step (checking, preparing, the trainer process itself, export) is a job on the app's JobRunner (the
+main window's when the dialog belongs to one): the status bar lists it and closing the window cancels it.
 Start checks the settings first (empty folders, unreadable clips, unwritable output), then prepares the
 data and times a few steps on this computer (training/run_plan.py: each phase with its own progress; the
 precision is chosen there and the run time estimated, with a question before a run of hours), then runs
@@ -13,8 +15,9 @@ the detections), otherwise by loading it into the given AppState. The trainer is
 """
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -22,15 +25,18 @@ from PySide6.QtWidgets import (
     QSplitter, QVBoxLayout, QWidget,
 )
 
+from .job_runner import JobHandle, JobRunner
 from .training.curves import TrainingCurves
 from .training.model_registry import remember_model
-from .training.process import TrainerProcess
+from .training.process import trainer_job
 from .training.run_plan import QUICK_RUN, RunPlan, plan_job
+from .training.run_text import metrics_log_line, validation_note
 from .training.settings_form import TrainingSettingsForm
 from .views.wheel_guard import install_wheel_guard
-from .worker import JobWorker
 
 POLL_MS = 500
+CLOSE_WAIT_MS = 30_000
+_LOG_LINES = 200
 
 
 def default_runs_dir() -> Path:
@@ -46,7 +52,8 @@ class TrainingDialog(QDialog):
     modelChosen = Signal(str)
     runEnded = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, state: Any = None, base: Any = None) -> None:
+    def __init__(self, parent: QWidget | None = None, state: Any = None, base: Any = None,
+                 runner: JobRunner | None = None) -> None:
         super().__init__(parent)
         from trainer.config import TrainConfig
         from trainer.run_monitor import MetricsTail, RunProgress
@@ -61,16 +68,15 @@ class TrainingDialog(QDialog):
         self._progress = RunProgress()
         self._tail = None
         self._exported: Path | None = None
-        self._checker: JobWorker | None = None
-        self._planner: JobWorker | None = None
         self.plan: RunPlan | None = None
         #: asks before a run estimated to take hours; returns True to start it (tests replace it)
         self.confirm_long_run = self._ask_long_run
-        self._loader: JobWorker | None = None
         self._mode = ""
-        self.process = TrainerProcess(self)
-        self.process.output.connect(self._on_output)
-        self.process.ended.connect(self._on_ended)
+        window_runner = getattr(parent, "runner", None)
+        self.runner: JobRunner = runner or (window_runner if isinstance(window_runner, JobRunner) else JobRunner(self))
+        #: running jobs by kind: "check", "plan", "train", "export", "load"
+        self._jobs: dict[str, JobHandle] = {}
+        self._output: deque[str] = deque(maxlen=_LOG_LINES)
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
@@ -156,17 +162,25 @@ class TrainingDialog(QDialog):
                           "continue it, or choose another run name.")
             return
         self.status.setText("Checking the settings…")
-        self._checker = JobWorker(lambda progress, cancel: check_settings(cfg), "check settings")
-        self._checker.finished.connect(lambda problems: self._checked(cfg, resume, problems))
-        self._checker.failed.connect(lambda msg, _d: self._problem(f"Checking the settings failed: {msg}"))
-        self._checker.done.connect(self._checker_done)
-        self._update_buttons(busy=True)
-        self._checker.start()
+        self._run("check", lambda progress, cancel: check_settings(cfg), "check training settings",
+                  lambda problems: self._checked(cfg, resume, problems),
+                  lambda msg: self._problem(f"Checking the settings failed: {msg}"))
 
-    def _checker_done(self) -> None:
-        worker, self._checker = self._checker, None
-        if worker is not None:
-            worker.wait()  # no Qt parent: dropped here and freed by Python (see sync_panel._run)
+    def _run(self, kind: str, job, name: str, on_done: Callable[[Any], None], on_failed: Callable[[str], None],
+             on_cancelled: Callable[[], None] | None = None, on_progress=None) -> None:
+        """Run a job of this kind on the runner; it stops counting as busy before its result is handled."""
+        def ended(callback: Callable) -> Callable:
+            def call(*args) -> None:
+                self._jobs.pop(kind, None)
+                try:
+                    callback(*args)
+                finally:
+                    self._update_buttons()
+            return call
+
+        self._jobs[kind] = self.runner.run(
+            job, name, on_done=ended(on_done), on_failed=ended(lambda msg, _details: on_failed(msg)),
+            on_cancelled=ended(on_cancelled or (lambda: None)), on_progress=on_progress, owner=self)
         self._update_buttons()
 
     def _checked(self, cfg, resume: bool, problems: list[str]) -> None:
@@ -190,29 +204,30 @@ class TrainingDialog(QDialog):
     def _plan(self, cfg, then_start: bool, resume: bool) -> None:
         self.status.setText("Preparing the data…")
         self.bar.setRange(0, 0)
-        self._planner = JobWorker(plan_job(cfg, time_it=not resume), "prepare training")
-        self._planner.progress.connect(self._plan_progress)
-        self._planner.finished.connect(lambda plan: self._planned(plan, then_start, resume))
-        self._planner.failed.connect(lambda msg, _d: self._problem(f"Preparing the training failed: {msg}"))
-        self._planner.done.connect(self._planner_done)
-        self._update_buttons(busy=True)
-        self._planner.start()
+
+        def failed(msg: str) -> None:
+            self._reset_bar()
+            self._problem(f"Preparing the training failed: {msg}")
+
+        def cancelled() -> None:
+            self._reset_bar()
+            self.status.setText("Preparation cancelled.")
+
+        self._run("plan", plan_job(cfg, time_it=not resume), "prepare training",
+                  lambda plan: self._planned(plan, then_start, resume), failed, cancelled, self._plan_progress)
 
     def _plan_progress(self, done: int, total: int, message: str) -> None:
         self.bar.setRange(0, max(total, 0))
         self.bar.setValue(done if total > 0 else 0)
         self.status.setText(message + (f" ({done}/{total})" if total > 0 else "…"))
 
-    def _planner_done(self) -> None:
-        worker, self._planner = self._planner, None
-        if worker is not None:
-            worker.wait()
+    def _reset_bar(self) -> None:
         if self._mode != "train":
             self.bar.setRange(0, 1)
-        self._update_buttons()
 
     def _planned(self, plan: RunPlan, then_start: bool, resume: bool) -> None:
         self.plan = plan
+        self._reset_bar()
         text = plan.summary() if plan.seconds is not None else ""
         if plan.long:
             text += ("\nThat is long for this computer: fewer steps, a smaller network width or batch "
@@ -242,7 +257,7 @@ class TrainingDialog(QDialog):
         args += ["--resume"] if resume else []
         self._mode = "train"
         self.log.clear()
-        self.process.start(*args, cwd=cfg.out_dir)
+        self._start_trainer("train", f"train '{cfg.name}'", args, cfg.out_dir)
         self.bar.setRange(0, cfg.steps)
         self.bar.setValue(0)
         n = f"{self.plan.n_poses:,} poses, " if self.plan is not None else ""
@@ -276,42 +291,63 @@ class TrainingDialog(QDialog):
         """The run's metrics seen so far (RunProgress)."""
         return self._progress
 
+    def _start_trainer(self, kind: str, name: str, args: list[str], cwd: str) -> None:
+        """Run a trainer command as a job; its output goes to the log, its end to _on_ended."""
+        self._output.clear()
+        self._run(kind, trainer_job(*args, cwd=cwd), name,
+                  lambda code: self._on_ended(code), lambda msg: self._on_ended(None, failure=msg),
+                  lambda: self._on_ended(None), lambda _d, _t, text: self._on_output(text))
+
     def _on_output(self, text: str) -> None:
-        lines = [seg.split("\r")[-1] for seg in text.split("\n")]
+        lines = [seg.split("\r")[-1] for seg in text.split("\n")]   # tqdm redraws: keep each line's last state
         for line in lines:
             if line.strip():
+                self._output.append(line)
                 self.log.appendPlainText(line)
 
-    def _on_ended(self, code: int, crashed: bool) -> None:
+    def log_tail(self, lines: int = 6) -> str:
+        """The trainer command's last output lines."""
+        return "\n".join(list(self._output)[-lines:])
+
+    def _on_ended(self, code: int | None, failure: str = "") -> None:
+        """A trainer command ended with this exit code (None: cancelled, or the job failed with `failure`)."""
+        if failure:
+            self._output.append(failure)
         mode, self._mode = self._mode, ""
         if mode == "export":
-            self._export_ended(code)
+            self._export_ended(-1 if code is None else code)
         elif mode == "train":
             self._timer.stop()
             self._poll()
-            self._train_ended(code, crashed)
-        self._update_buttons()
+            self._train_ended(code, failure)
 
-    def _train_ended(self, code: int, crashed: bool) -> None:
+    def _train_ended(self, code: int | None, failure: str) -> None:
         p = self._progress
-        event = p.event or ("done" if code == 0 and not crashed else "error")
+        event = p.event or ("cancelled" if code is None and not failure else "done" if code == 0 else "error")
         if event == "done":
             self.status.setText(f"Done: {p.step} steps in {p.elapsed_s:.0f} s. Export the model to use it.")
         elif event == "cancelled":
             self.status.setText(f"Cancelled at step {p.step}; a checkpoint was saved. Resume continues it.")
         else:
-            why = p.message or self.process.log_tail(6) or f"exit code {code}"
+            why = p.message or self.log_tail() or f"exit code {code}"
             self._problem(f"Training stopped with an error:\n{why}")
         self.runEnded.emit(event)
 
     # --- cancel ---------------------------------------------------------------------------------
     def cancel_training(self) -> None:
-        if self._mode == "train" and self.process.is_running():
+        if self.is_training():
             self.status.setText("Stopping: the trainer is saving a checkpoint…")
-            self.process.terminate()
+            self._jobs["train"].cancel()
+
+    def _active(self, kind: str) -> bool:
+        handle = self._jobs.get(kind)
+        return handle is not None and handle.active   # inactive: the window's close cancelled it
 
     def is_busy(self) -> bool:
-        return self.process.is_running() or self._checker is not None or self._planner is not None
+        return any(self._active(kind) for kind in ("check", "plan", "train", "export"))
+
+    def is_training(self) -> bool:
+        return self._active("train")
 
     # --- export and use -------------------------------------------------------------------------
     def export_dir(self) -> Path:
@@ -322,14 +358,13 @@ class TrainingDialog(QDialog):
             return
         self._mode = "export"
         self.status.setText("Exporting the model…")
-        self.process.start("export", str(self._config.run_dir), "--to", str(self.export_dir()),
-                           cwd=self._config.out_dir)
-        self._update_buttons()
+        self._start_trainer("export", "export model", ["export", str(self._config.run_dir), "--to",
+                                                       str(self.export_dir())], self._config.out_dir)
 
     def _export_ended(self, code: int) -> None:
         files = sorted(self.export_dir().glob("*.safetensors"), key=lambda p: p.stat().st_mtime)
         if code != 0 or not files:
-            self._problem(f"Export failed:\n{self.process.log_tail(6) or f'exit code {code}'}")
+            self._problem(f"Export failed:\n{self.log_tail() or f'exit code {code}'}")
             return
         self._exported = files[-1]
         remember_model(self._exported)
@@ -368,11 +403,9 @@ class TrainingDialog(QDialog):
                     lib.ensure_embeddings(model, progress, cancel)
             return model
 
-        self._loader = JobWorker(job, "use model")
-        self._loader.finished.connect(lambda model: state.set_model(model, path))
-        self._loader.failed.connect(lambda msg, _d: self._problem(f"The model could not be used: {msg}"))
         self.status.setText(f"Loading {Path(path).name} and re-embedding the library…")
-        self._loader.start()
+        self._run("load", job, "use trained model", lambda model: state.set_model(model, path),
+                  lambda msg: self._problem(f"The model could not be used: {msg}"))
 
     # --- helpers --------------------------------------------------------------------------------
     def _update_buttons(self, busy: bool | None = None) -> None:
@@ -392,42 +425,19 @@ class TrainingDialog(QDialog):
             QMessageBox.warning(self, "Train a model", text)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        if self._mode == "train" and self.process.is_running():
+        """Stops the dialog's jobs (asking first when a run is training) and waits for them; a job of a
+        dialog owned by a window that has not ended by then goes on, and the window's close cancels it."""
+        if self.is_training():
             answer = QMessageBox.question(self, "Train a model", "Training is running. Stop it? A checkpoint "
                                           "is saved and Resume continues it later.")
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
-            self.process.terminate()
-            self.process.wait(30_000)
-        if self._planner is not None:
-            self._planner.cancel()
-        for worker in (self._checker, self._planner, self._loader):
-            if worker is not None:
-                worker.wait()
+        self._timer.stop()
+        handles = dict(self._jobs)
+        for kind, handle in handles.items():
+            if kind != "load":   # a model being loaded for the app finishes
+                handle.cancel()
+        for handle in handles.values():
+            handle.wait(CLOSE_WAIT_MS)
         super().closeEvent(event)
-
-
-def validation_note(cfg) -> str:
-    """Why the validation curve stays empty, or when its first point comes ("" when it fills normally)."""
-    if not cfg.val_data:
-        return "no validation data: add held-out clips under 'Validation data' to see Hit@1 here"
-    if cfg.val_every > cfg.steps:
-        return f"validated once, at the end (every {cfg.val_every} steps, the run has {cfg.steps})"
-    return f"first point at step {cfg.val_every}"
-
-
-def metrics_log_line(record: dict) -> str | None:
-    """One readable log line for a metrics.jsonl record (the trainer runs without a progress bar)."""
-    if record.get("event"):
-        message = record.get("message")
-        return f"{record['event']}" + (f": {message}" if message else "")
-    if not isinstance(record.get("step"), (int, float)):
-        return None
-    parts = [f"step {int(record['step'])}"]
-    for key, label in (("loss", "loss"), ("val_hit1", "val Hit@1")):
-        if isinstance(record.get(key), (int, float)):
-            parts.append(f"{label} {float(record[key]):.4f}")
-    if isinstance(record.get("elapsed_s"), (int, float)):
-        parts.append(f"{float(record['elapsed_s']):.0f} s")
-    return "  ·  ".join(parts) if len(parts) > 1 else None

@@ -1,17 +1,27 @@
 """One generic Qt worker that runs any headless job (see poseexplorer.jobs) in a thread.
 
 Workers never touch widgets: they only emit signals, which Qt delivers in the GUI thread.
+
+Lifetime: a worker has no Qt parent (a parent deleting it, e.g. a closed dialog, would free the QObject
+whose signals the thread is still emitting: a segfault). From start() until its thread has finished, the
+module holds a Python reference to it (`_LIVE`), so dropping every other reference never destroys a
+running QThread (which aborts the process); after that, Python frees it like any object. Never call
+deleteLater() on a worker.
 """
 from __future__ import annotations
 
 import os
 import threading
+import time
 import traceback
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from ..jobs import Cancelled, Job
+
+#: workers whose thread has started and not yet finished (see the module docstring)
+_LIVE: set["JobWorker"] = set()
 
 
 class JobWorker(QObject):
@@ -27,16 +37,22 @@ class JobWorker(QObject):
     cancelled = Signal()
     done = Signal()
 
-    def __init__(self, job: Job, name: str = "job", parent: QObject | None = None, nice: int = 0) -> None:
-        super().__init__(parent)
+    def __init__(self, job: Job, name: str = "job", nice: int = 0) -> None:
+        super().__init__()
         self.name = name
         self.nice = nice
         self._job = job
         self._cancel = threading.Event()
         self._thread = _JobThread(self)
+        self._thread.finished.connect(self._release)   # queued: runs in the GUI thread
 
     def start(self) -> None:
+        _LIVE.add(self)
         self._thread.start()
+
+    def _release(self) -> None:
+        self._thread.wait()
+        _LIVE.discard(self)
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -81,6 +97,21 @@ def _lower_thread_priority(nice: int) -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     except OSError:  # not permitted here: run at normal priority
         pass
+
+
+def live_workers() -> list[JobWorker]:
+    """Workers whose thread is still running."""
+    _LIVE.difference_update([w for w in _LIVE if w.wait(0)])
+    return list(_LIVE)
+
+
+def wait_for_workers(ms: int = 30000) -> bool:
+    """Wait for every running worker (before the process exits: Qt aborts on a QThread destroyed while
+    running). True when none is left running."""
+    deadline = time.monotonic() + ms / 1000
+    for w in live_workers():
+        w.wait(max(0, int(1000 * (deadline - time.monotonic()))))
+    return not live_workers()
 
 
 class _JobThread(QThread):

@@ -1,8 +1,9 @@
 """The training dialog runs the real trainer as a separate process on generated 3D poses: bad settings are
 refused up front; a run can be cancelled (checkpoint saved) and resumed; the exported model becomes the
-app's model and is remembered as selectable."""
+app's model and is remembered as selectable; in the app, the run is a job of the window's JobRunner."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +25,12 @@ def data_dir(tmp_path) -> Path:
     return folder
 
 
-def _dialog(qtbot, tmp_path, data: Path, state=None, **changes) -> TrainingDialog:
+def _dialog(qtbot, tmp_path, data: Path, state=None, parent=None, **changes) -> TrainingDialog:
     from trainer.config import tiny_config
 
     base = tiny_config(name="tiny", data=(str(data),), val_data=str(data), out_dir=str(tmp_path / "runs"),
                        steps=40, log_every=5, val_every=1000, checkpoint_every=1000, val_size=30, **changes)
-    dialog = TrainingDialog(state=state, base=base)
+    dialog = TrainingDialog(parent, state=state, base=base)
     qtbot.addWidget(dialog)
     return dialog
 
@@ -106,3 +107,33 @@ def test_train_cancel_resume_export_and_use(qtbot, tmp_path, data_dir):
         in_app.use_model(str(exported))
     assert window.settings.model_path == str(exported) and window.state.model.embed_dim == 8
     assert AppSettings.load().model_path == str(exported)  # remembered for the next start
+
+
+@pytest.mark.slow
+def test_a_run_from_the_dialog_is_a_window_job_and_closing_the_window_cancels_it(qtbot, tmp_path, data_dir):
+    from poseexplorer.gui.main_window import MainWindow
+    from poseexplorer.gui.settings import AppSettings
+    from poseexplorer.gui.worker import live_workers, wait_for_workers
+
+    window = MainWindow(AppSettings(), with_3d=False)
+    qtbot.addWidget(window)
+    window.show()
+    dialog = _dialog(qtbot, tmp_path, data_dir, parent=window)
+    assert dialog.runner is window.runner
+    dialog.form.steps.setValue(100000)   # runs until cancelled
+    dialog.confirm_long_run = lambda text: True
+    dialog.start()
+    qtbot.waitUntil(lambda: "check training settings" in window.jobs_label.text()
+                    or "prepare training" in window.jobs_label.text() or dialog.is_training(), timeout=30000)
+    qtbot.waitUntil(lambda: dialog.progress().step >= 5, timeout=90000)
+    assert window.runner.running_names() == ["train 'tiny'"]
+    assert window.jobs_label.text() == "working: train 'tiny'"
+
+    window.close()                       # cancels the run: the trainer saves a checkpoint and ends
+    assert window.runner.running_count == 0 and not dialog.is_training()
+    assert wait_for_workers(60000) and not live_workers()
+    run = tmp_path / "runs" / "tiny"
+    events = [json.loads(line).get("event") for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert "cancelled" in events and (run / "checkpoint.pt").is_file()
+    qtbot.wait(50)                       # queued callbacks of the cancelled jobs are dropped, not run
+    assert dialog.progress().event is None or dialog.progress().event == "cancelled"

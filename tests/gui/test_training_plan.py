@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from poseexplorer.gui.training.run_plan import LONG_RUN_S, QUICK_RUN, estimate_seconds, prepared_path
-from poseexplorer.gui.training_dialog import TrainingDialog, validation_note
+from poseexplorer.gui.training.run_text import validation_note
+from poseexplorer.gui.training_dialog import TrainingDialog
 from poseexplorer.testing import motion_npz
 
 from .test_training_dialog import _dialog, data_dir  # noqa: F401 (fixture)
@@ -29,8 +30,9 @@ def test_estimate_prepares_the_data_as_a_phase_then_times_the_steps(qtbot, tmp_p
     dialog = _dialog(qtbot, tmp_path, data_dir)
     dialog.form.steps.setValue(200)
     messages = []
+    show = dialog._plan_progress
+    dialog._plan_progress = lambda d, t, m: messages.append(m) or show(d, t, m)
     dialog.estimate()
-    dialog._planner.progress.connect(lambda d, t, m: messages.append(m))
     qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=60000)
     plan = dialog.plan
     assert plan is not None and plan.n_poses > 0
@@ -59,7 +61,7 @@ def test_a_run_of_hours_asks_first_and_is_not_started_when_declined(qtbot, tmp_p
     assert dialog.plan.seconds > LONG_RUN_S and dialog.plan.long
     assert len(asked) == 1 and "long" in asked[0]
     assert "Not started" in dialog.status.text()
-    assert not dialog.process.is_running() and not (tmp_path / "runs" / "tiny").exists()
+    assert not dialog.is_training() and not (tmp_path / "runs" / "tiny").exists()
 
 
 def test_run_time_estimate_and_validation_note():

@@ -1,99 +1,80 @@
-"""The trainer as a separate process (QProcess running `python -m trainer ...`), never in the GUI's Python.
+"""The trainer as a separate process (`python -m trainer ...`), never in the GUI's Python: a job (no Qt).
 
-Cancel sends SIGTERM, on which the trainer saves a checkpoint and writes a "cancelled" metrics line;
-if it has not ended after KILL_AFTER_MS it is killed (the last periodic checkpoint stays).
+`trainer_job(args)` follows the job contract (poseexplorer.jobs), so the app's JobRunner runs it like any
+other job: the status bar lists it and closing the window cancels it. Each chunk of the trainer's output is
+reported as a progress message. Cancel sends SIGTERM, on which the trainer saves a checkpoint and writes a
+"cancelled" metrics line; if it has not ended after KILL_AFTER_S it is killed (the last periodic
+checkpoint stays). The job returns the exit code (negative: ended by that signal).
 """
 from __future__ import annotations
 
+import codecs
 import os
+import selectors
+import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Callable
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+from ...jobs import CancelCheck, Progress
 
-KILL_AFTER_MS = 60_000
-_LOG_LINES = 200
-
-
-def trainer_command(*args: str) -> tuple[str, list[str]]:
-    """(program, arguments) that run the trainer CLI with this Python."""
-    return sys.executable, ["-m", "trainer", *args]
+KILL_AFTER_S = 60.0
+_POLL_S = 0.1
 
 
-def _environment() -> QProcessEnvironment:
+def trainer_command(*args: str) -> list[str]:
+    """The command line that runs the trainer CLI with this Python."""
+    return [sys.executable, "-m", "trainer", *args]
+
+
+def _environment() -> dict[str, str]:
     """This process's environment, with the repo on PYTHONPATH (for a checkout that is not installed)."""
-    env = QProcessEnvironment.systemEnvironment()
+    env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[3])
-    old = env.value("PYTHONPATH", "")
-    env.insert("PYTHONPATH", root + (os.pathsep + old if old else ""))
-    env.insert("PYTHONUNBUFFERED", "1")
+    old = env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = root + (os.pathsep + old if old else "")
+    env["PYTHONUNBUFFERED"] = "1"
     return env
 
 
-class TrainerProcess(QObject):
-    """One trainer command at a time. Signals: output(text), ended(exit code, crashed)."""
+def trainer_job(*args: str, cwd: str | None = None, kill_after_s: float = KILL_AFTER_S) -> Callable:
+    """A job running `python -m trainer ARGS` until it ends; cancel stops it (SIGTERM, then kill)."""
+    def job(progress: Progress, cancel: CancelCheck) -> int:
+        proc = subprocess.Popen(trainer_command(*args), cwd=cwd, env=_environment(), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            _follow(proc, progress, cancel, kill_after_s)
+        finally:
+            if proc.poll() is None:      # the job itself failed: leave no trainer behind
+                proc.kill()
+            proc.wait()
+            proc.stdout.close()
+        return proc.returncode
+    return job
 
-    output = Signal(str)
-    ended = Signal(int, bool)
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._proc: QProcess | None = None
-        self._log: list[str] = []
-        self._kill_timer = QTimer(self)
-        self._kill_timer.setSingleShot(True)
-        self._kill_timer.timeout.connect(self._kill)
-
-    def start(self, *args: str, cwd: str | None = None) -> None:
-        if self.is_running():
-            raise RuntimeError("a trainer command is already running")
-        self._log = []
-        proc = QProcess(self)
-        proc.setProcessEnvironment(_environment())
-        proc.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
-        if cwd:
-            proc.setWorkingDirectory(cwd)
-        proc.readyReadStandardOutput.connect(self._read)
-        proc.finished.connect(self._finished)
-        proc.errorOccurred.connect(self._error)
-        self._proc = proc
-        program, arguments = trainer_command(*args)
-        proc.start(program, arguments)
-
-    def is_running(self) -> bool:
-        return self._proc is not None and self._proc.state() != QProcess.ProcessState.NotRunning
-
-    def terminate(self) -> None:
-        """Ask the trainer to stop and save (SIGTERM); kill it if it does not end in time."""
-        if self.is_running():
-            self._proc.terminate()
-            self._kill_timer.start(KILL_AFTER_MS)
-
-    def wait(self, ms: int = 30_000) -> bool:
-        return self._proc is None or self._proc.waitForFinished(ms) or not self.is_running()
-
-    def log_tail(self, lines: int = 20) -> str:
-        return "\n".join(self._log[-lines:])
-
-    def _kill(self) -> None:
-        if self.is_running():
-            self._proc.kill()
-
-    def _read(self) -> None:
-        data = bytes(self._proc.readAllStandardOutput()).decode("utf-8", "replace")
-        # tqdm redraws with carriage returns: keep the last state of each line
-        lines = [seg.split("\r")[-1] for seg in data.split("\n")]
-        self._log.extend(line for line in lines if line.strip())
-        del self._log[:-_LOG_LINES]
-        self.output.emit(data)
-
-    def _finished(self, code: int, status) -> None:
-        self._kill_timer.stop()
-        if self._proc is not None:
-            self._read()
-        self.ended.emit(int(code), status == QProcess.ExitStatus.CrashExit)
-
-    def _error(self, error) -> None:
-        if error == QProcess.ProcessError.FailedToStart:
-            self._log.append(f"could not start {sys.executable}: {self._proc.errorString()}")
-            self.ended.emit(-1, True)
+def _follow(proc: subprocess.Popen, progress: Progress, cancel: CancelCheck, kill_after_s: float) -> None:
+    """Pass the output on until the process has ended and its output is read; stop it on cancel."""
+    fd = proc.stdout.fileno()
+    os.set_blocking(fd, False)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    stopped_at: float | None = None
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while True:
+            if cancel() and stopped_at is None and proc.poll() is None:
+                proc.terminate()
+                stopped_at = time.monotonic()
+            if stopped_at is not None and time.monotonic() - stopped_at > kill_after_s and proc.poll() is None:
+                proc.kill()
+            if sel.select(_POLL_S):
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                progress(0, 0, decoder.decode(chunk))
+            elif proc.poll() is not None:   # ended, and a child it left holds the pipe open
+                break
+    rest = decoder.decode(b"", final=True)
+    if rest:
+        progress(0, 0, rest)
