@@ -25,7 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from trainer.config import TrainConfig  # noqa: E402
-from trainer.steps import Trainer  # noqa: E402
+from trainer.training_step import Trainer  # noqa: E402
 
 
 def synthetic_poses(n: int, seed: int = 0) -> np.ndarray:

@@ -3,7 +3,8 @@
     .venv/bin/python scripts/lift_heldout.py assets/lift3d.safetensors --val-data /work/cache/val_mm.npz \
         --train-data /work/cache/train.npz
 
-The frames and the 4 fixed cameras are trainer/validate.py's (800 frames, clean and detector-noisy views).
+The frames and the 4 fixed cameras are those of trainer/cross_view_validation.py (800 frames, clean and
+detector-noisy views).
 NP-MPJPE (Procrustes-aligned with scale, prvipe-method.md) is scale- and rotation-free, so the lifter's
 camera-frame output is compared with the world-frame truth directly. The baseline answers every query with
 the mean normalised 3D pose of the training set: a lifter that does not beat it has learned nothing.
@@ -28,7 +29,7 @@ def main() -> None:
     from poseexplorer.core.normalize import normalize_3d
     from poseexplorer.core.npmpjpe import np_mpjpe
     from poseexplorer.embed.model import load_model
-    from trainer.validate import build_set
+    from trainer.cross_view_validation import build_set
 
     torch.set_num_threads(1)
     model = load_model(args.model)

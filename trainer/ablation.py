@@ -1,8 +1,8 @@
 """The robustness ablation table: cross-view Hit@k on held-out mm for each ablation run.
 
 Each config in a folder (trainer/configs/ablation/*.json) names a finished training run
-(<out_dir>/<name>/checkpoint.pt). Its final EMA weights are measured with trainer/validate.py's protocol,
-the same one behind the bundled model's card: clean and detector-noisy views of the validation set,
+(<out_dir>/<name>/checkpoint.pt). Its final EMA weights are measured with the protocol of
+trainer/cross_view_validation.py, the same one behind the bundled model's card: clean and detector-noisy views of the validation set,
 Hit@1/10/20 averaged over ordered camera pairs. Nothing here feeds back into training.
 
     python -m trainer.ablation --config-dir trainer/configs/ablation --val-data /work/cache/val_mm.npz
@@ -48,9 +48,9 @@ def ablation_configs(config_dir: Path) -> list[tuple[str, TrainConfig]]:
 
 def evaluate_run(label: str, cfg: TrainConfig, vset) -> AblationRow:
     """Final EMA weights of cfg's run (checkpoint.pt) on vset, clean and noisy."""
-    from .steps import load_checkpoint
+    from .training_step import load_checkpoint
     from .train import CHECKPOINT, ema_model
-    from .validate import cross_view_hits, model_embedder
+    from .cross_view_validation import cross_view_hits, model_embedder
 
     state = load_checkpoint(cfg.run_dir / CHECKPOINT)
     model, _, _ = ema_model(cfg, state["ema"])
@@ -75,8 +75,8 @@ def ablation_table(config_dir: Path, val_data: str, val_size: int = 800, seed: i
     """Evaluate every run of config_dir on one validation set (built once from val_data)."""
     import torch
 
-    from .steps import load_training_poses
-    from .validate import build_set
+    from .cross_view_validation import build_set
+    from .training_step import load_training_poses
 
     torch.set_num_threads(threads)
     poses, _ = load_training_poses([val_data])

@@ -83,15 +83,27 @@ def hits_from_ranking(top: np.ndarray, match: np.ndarray, ks=KS) -> dict[int, fl
     return {k: float(v.mean()) for k, v in hit_at_k(top, match, ks).items()}
 
 
+def shortlist_probability(mean_q, std_q, mean_i, std_i, candidates: np.ndarray, a: float, b: float,
+                          samples: int = 20, seed: int = 0) -> np.ndarray:
+    """Sampled matching probability of query n with index pose candidates[n, m] -> (N, M) float64.
+
+    Equals poseexplorer.core.probability.matching_probability at those entries (the same noise tables, one
+    per side, and the same implementation)."""
+    eps = noise_table(samples, np.shape(mean_q)[1], seed)
+    return candidate_probability(sample_arrays(mean_q, std_q, eps[0]), sample_arrays(mean_i, std_i, eps[1]),
+                                 candidates, a, b)
+
+
+def nearest_means(mean_q: np.ndarray, mean_i: np.ndarray, shortlist: int) -> np.ndarray:
+    """The `shortlist` index poses nearest each query by mean distance (the app's fast path) -> (N, S)."""
+    return top_k(-euclidean_matrix(mean_q, mean_i), shortlist)
+
+
 def probability_top(mean_q, std_q, mean_i, std_i, a: float, b: float, kmax: int = 20,
                     shortlist: int = 100, samples: int = 20, seed: int = 0) -> np.ndarray:
-    """Top kmax by sampled matching probability among the `shortlist` nearest means. -> (N, kmax).
-
-    Same draws and the same implementation as poseexplorer.core.probability (one noise table per side)."""
-    near = top_k(-euclidean_matrix(mean_q, mean_i), shortlist)  # (N, S)
-    eps = noise_table(samples, mean_q.shape[1], seed)
-    prob = candidate_probability(sample_arrays(mean_q, std_q, eps[0]), sample_arrays(mean_i, std_i, eps[1]),
-                                 near, a, b)
+    """Top kmax by sampled matching probability among the `shortlist` nearest means. -> (N, kmax)."""
+    near = nearest_means(mean_q, mean_i, shortlist)
+    prob = shortlist_probability(mean_q, std_q, mean_i, std_i, near, a, b, samples, seed)
     return np.take_along_axis(near, top_k(prob, kmax), 1)
 
 

@@ -132,8 +132,8 @@ def build_card(cfg: TrainConfig, state: dict, source: str, run: Path, command: s
                      "run_end": (final or {}).get("message"), "command": command,
                      "exported_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")},
         "validation": {"data": cfg.val_data, "protocol": "cross-view Hit@k (prvipe-method.md section 8), 4 "
-                       "fixed cameras (trainer/validate.py VAL_CAMERAS), fractions in [0, 1]; noisy = "
-                       "trainer/validate.py NOISE", "figures": validation},
+                       "fixed cameras (trainer/cross_view_validation.py VAL_CAMERAS), fractions in [0, 1]; noisy = "
+                       "trainer/cross_view_validation.py NOISE", "figures": validation},
         "data": describe_data(list(cfg.data)),
         "config": cfg.to_dict(),
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .validate import build_set, cross_view_hits, keypoint_embedder, model_embedder
+from .cross_view_validation import build_set, cross_view_hits, keypoint_embedder, model_embedder
 
 HALF_TOLERANCE = 0.005   # 0.5 percentage points of Hit@1
 
@@ -22,7 +22,7 @@ def figures(embed, vset, a: float = 1.0, b: float = 0.0) -> dict:
 
 
 def validation_set(val_data: str | Path, size: int = 1000, seed: int = 0):
-    from .steps import load_training_poses
+    from .training_step import load_training_poses
 
     poses, _ = load_training_poses([str(val_data)])
     return build_set(poses, size=size, seed=seed)

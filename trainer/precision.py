@@ -78,7 +78,7 @@ def time_steps(cfg: "TrainConfig", precision: str, poses: np.ndarray | None = No
                warmup: int = 1) -> float:
     """Training steps per second of `cfg` in `precision` (after `warmup` steps), on `poses` (N, 17, 3) or
     on random poses of the same shape when none are given. Uses the caller's torch thread count."""
-    from .steps import Trainer
+    from .training_step import Trainer
 
     if poses is None:
         rng = np.random.default_rng(0)

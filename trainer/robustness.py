@@ -3,8 +3,9 @@
     python -m trainer.robustness --data ../cache/val_mm.npz --data ../cache/val_cmu.npz \
         --model assets/prvipe.safetensors --model OTHER.safetensors [--size 800] [--out docs/robustness.md]
 
-Conditions (each a trainer.validate.CrossViewSet, so the protocol is the training-time validation's:
-4 cameras, every ordered pair, a hit when a retrieved pose is within NP-MPJPE 0.1 of the query's 3D pose):
+Conditions (each a trainer.cross_view_validation.CrossViewSet, so the protocol is the training-time
+validation's: 4 cameras, every ordered pair, a hit when a retrieved pose is within NP-MPJPE 0.1 of the
+query's 3D pose):
 - clean:      the validation cameras, exact projections;
 - noisy:      the validation's simulated detector (jitter, gross errors, dropout, legs leaving the frame);
 - upper body: hips, knees and ankles invisible in every view (scores 0), as in upper-body framing;
@@ -25,7 +26,7 @@ import numpy as np
 from poseexplorer.embed.inputs import normalize_masked, visibility
 
 from .augment import swap_left_right
-from .validate import VAL_CAMERAS, CrossViewSet, build_set, cross_view_hits, model_embedder
+from .cross_view_validation import VAL_CAMERAS, CrossViewSet, build_set, cross_view_hits, model_embedder
 
 CONDITIONS = ("clean", "noisy", "upper body", "rolled", "swapped")
 ROLLED_CAMERAS = tuple((az, el, ro + extra) for (az, el, ro), extra in zip(VAL_CAMERAS, (0.0, 90.0, 180.0, 270.0)))
@@ -55,7 +56,8 @@ def condition_sets(xyz: np.ndarray, size: int) -> dict[str, tuple[CrossViewSet, 
 
 def masked_keypoint_embedder(xy: np.ndarray, scores: np.ndarray | None) -> tuple[np.ndarray, None]:
     """The 2D baseline that sees what the model sees: normalised visible keypoints, masked ones at 0 (the
-    same normalisation as the model's input; with every point visible it is trainer.validate's baseline)."""
+    same normalisation as the model's input; with every point visible it is the baseline of
+    trainer.cross_view_validation)."""
     vis = visibility(xy, scores, 0.3)
     return normalize_masked(xy, vis).reshape(len(xy), 26).astype(np.float64), None
 

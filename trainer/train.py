@@ -19,7 +19,7 @@ from poseexplorer.jobs import CancelCheck, Cancelled, Progress, never_cancel, no
 
 from .config import TrainConfig
 from .run_files import save_atomic
-from .steps import Trainer, TrainingError, build_network, load_checkpoint, load_training_poses
+from .training_step import Trainer, TrainingError, build_network, load_checkpoint, load_training_poses
 
 CHECKPOINT, BEST, METRICS, CONFIG = "checkpoint.pt", "best.pt", "metrics.jsonl", "config.json"
 
@@ -41,7 +41,7 @@ def ema_model(cfg: TrainConfig, ema_state: list[dict], name: str = "", card: dic
 def _validation_set(cfg: TrainConfig):
     if not cfg.val_data:
         return None
-    from .validate import build_set
+    from .cross_view_validation import build_set
 
     poses, _ = load_training_poses([cfg.val_data])
     return build_set(poses, size=cfg.val_size, seed=cfg.seed)
@@ -49,7 +49,7 @@ def _validation_set(cfg: TrainConfig):
 
 def validate(trainer: Trainer, vset) -> dict:
     """Cross-view Hit@k of the EMA weights on the validation set, clean and with detector noise."""
-    from .validate import cross_view_hits, model_embedder
+    from .cross_view_validation import cross_view_hits, model_embedder
 
     model, _, _ = ema_model(trainer.cfg, trainer.ema.state_dict())
     embed = model_embedder(model)
@@ -175,7 +175,7 @@ def train(cfg: TrainConfig, progress: Progress = no_progress, cancel: CancelChec
 
 
 def open_log(run: Path, resume: bool):
-    from .steps import MetricsLog
+    from .training_step import MetricsLog
 
     return MetricsLog(run / METRICS, append=resume)
 

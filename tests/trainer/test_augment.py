@@ -129,7 +129,7 @@ def test_swap_left_right_only_on_views_from_behind():
 
 def test_upright_config_reaches_the_views_and_the_network():
     from trainer.config import tiny_config
-    from trainer.steps import build_network
+    from trainer.training_step import build_network
 
     cfg = tiny_config(upright=True, roll=(-180.0, 180.0), jitter=0.0, outlier_rate=0.0, keypoint_dropout=0.0,
                       legs_out_rate=0.0, bone_scale=0.0, limb_scale=0.0, hip_offset=0.0)

@@ -12,8 +12,8 @@ from trainer.evaluation.alignment_distance import procrustes_2d_matrix, procrust
 from trainer.evaluation.calibration import calibration
 from trainer.evaluation.frames import drop_near_duplicates, evaluation_frames, stride_indices
 from trainer.evaluation.noise import corrupt
-from trainer.evaluation.retrieval import (KeypointScorer, cross_view_retrieval, ground_truth_matches,
-                                          shortlist_probability)
+from trainer.cross_view_validation import shortlist_probability
+from trainer.evaluation.retrieval import KeypointScorer, cross_view_retrieval, ground_truth_matches
 from trainer.evaluation.rigs import all_rig, centre_subject, chest_rig, project_rig
 from trainer.evaluation.sequences import resample, smooth_warp
 
@@ -59,8 +59,8 @@ def test_shortlist_probability_equals_full_matrix():
     emb = Embedding(rng.normal(size=(30, 8)).astype(np.float32), rng.uniform(0.1, 1, (30, 8)).astype(np.float32))
     cand = rng.integers(0, 30, (30, 7))
     full = matching_probability(emb, emb, 0.7, -0.3)
-    np.testing.assert_allclose(shortlist_probability(emb, emb, cand, 0.7, -0.3), np.take_along_axis(full, cand, 1),
-                               atol=1e-6)
+    got = shortlist_probability(emb.mean, emb.stddev, emb.mean, emb.stddev, cand, 0.7, -0.3)
+    np.testing.assert_allclose(got, np.take_along_axis(full, cand, 1), atol=1e-6)
 
 
 def test_stride_picks_one_pose_per_interval():

@@ -13,9 +13,10 @@ from poseexplorer.embed.model import load_model
 from poseexplorer.jobs import Cancelled
 from trainer.config import TrainConfig, tiny_config
 from trainer.export import export_run
-from trainer.steps import Trainer
+from trainer.cross_view_validation import (build_set, cross_view_hits, hits_from_ranking, keypoint_embedder,
+                                           probability_top)
 from trainer.train import TrainingError, train
-from trainer.validate import build_set, cross_view_hits, hits_from_ranking, keypoint_embedder, probability_top
+from trainer.training_step import Trainer
 
 
 def config(data, tmp_path: Path, **changes) -> TrainConfig:

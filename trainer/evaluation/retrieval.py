@@ -19,9 +19,9 @@ import numpy as np
 from poseexplorer.core.normalize import normalize_2d, normalize_3d
 from poseexplorer.core.npmpjpe import MATCH_THRESHOLD
 from poseexplorer.core.poses import Embedding
-from poseexplorer.core.probability import candidate_probability, noise_table, sample
 from poseexplorer.search.metrics import euclidean_matrix, hit_at_k, top_k
 
+from ..cross_view_validation import nearest_means, shortlist_probability
 from .alignment_distance import procrustes_2d_matrix, procrustes_3d_matrix
 
 KS = (1, 10, 20)
@@ -76,17 +76,6 @@ class PointScorer:
         return -euclidean_matrix(query.mean, index.mean)
 
 
-def shortlist_probability(query: Embedding, index: Embedding, candidates: np.ndarray, a: float, b: float,
-                          k: int = 20, seed: int = 0, chunk: int = 64) -> np.ndarray:
-    """Sampled matching probability of query[n] with index[candidates[n, m]] -> (N, M) float64.
-
-    Equals poseexplorer.core.probability.matching_probability at those entries (same noise tables and
-    the same implementation).
-    """
-    eps = noise_table(k, query.dim, seed)
-    return candidate_probability(sample(query, eps[0]), sample(index, eps[1]), candidates, a, b)
-
-
 @dataclass
 class ProbabilisticScorer:
     """Pr-VIPE: rank by the matching probability P.
@@ -112,11 +101,9 @@ class ProbabilisticScorer:
             from poseexplorer.align.cost import quadrature_probability
 
             return quadrature_probability(query, index, a, b).astype(np.float64)
-        dist = euclidean_matrix(query.mean, index.mean)
-        m = min(self.shortlist, dist.shape[1])
-        cand = np.argpartition(dist, m - 1, axis=1)[:, :m]
-        prob = shortlist_probability(query, index, cand, a, b, k=self.samples)
-        out = np.full(dist.shape, -np.inf)
+        cand = nearest_means(query.mean, index.mean, self.shortlist)
+        prob = shortlist_probability(query.mean, query.stddev, index.mean, index.stddev, cand, a, b, self.samples)
+        out = np.full((len(query.mean), len(index.mean)), -np.inf)
         np.put_along_axis(out, cand, prob, axis=1)
         return out
 

@@ -105,7 +105,7 @@ def plan_job(cfg: "TrainConfig", time_it: bool = True) -> Callable:
         import torch
 
         from trainer.precision import PrecisionChoice, choose, requested
-        from trainer.steps import load_training_poses
+        from trainer.training_step import load_training_poses
 
         data = prepare_data(cfg, progress, cancel)
         if cancel():
