@@ -145,12 +145,8 @@ class TrainingDialog(QDialog):
         self._begin(resume=True)
 
     def _begin(self, resume: bool) -> None:
-        if self.is_busy():
-            return
-        try:
-            cfg = self.form.config()
-        except ValueError as exc:
-            self._problem(f"These settings cannot be used: {exc}")
+        cfg = None if self.is_busy() else self._form_config()
+        if cfg is None:
             return
         from trainer.preflight import check_settings, has_checkpoint
 
@@ -183,6 +179,14 @@ class TrainingDialog(QDialog):
             on_cancelled=ended(on_cancelled or (lambda: None)), on_progress=on_progress, owner=self)
         self._update_buttons()
 
+    def _form_config(self):
+        """The form's TrainConfig, or None after saying why the settings cannot be used."""
+        try:
+            return self.form.config()
+        except ValueError as exc:
+            self._problem(f"These settings cannot be used: {exc}")
+            return None
+
     def _checked(self, cfg, resume: bool, problems: list[str]) -> None:
         if problems:
             self._problem("Training cannot start:\n• " + "\n• ".join(problems))
@@ -192,12 +196,8 @@ class TrainingDialog(QDialog):
     # --- preparing, timing, estimating ----------------------------------------------------------
     def estimate(self) -> None:
         """Prepare the data and time a few steps; show the estimate without starting."""
-        if self.is_busy():
-            return
-        try:
-            cfg = self.form.config()
-        except ValueError as exc:
-            self._problem(f"These settings cannot be used: {exc}")
+        cfg = None if self.is_busy() else self._form_config()
+        if cfg is None:
             return
         self._plan(cfg, then_start=False, resume=False)
 
