@@ -18,7 +18,8 @@ through Pillow/cv2; all imported lazily, so `import poseexplorer.io` stays light
     read_keypoint_file(path) -> KeypointTrack   # COCO keypoint JSON, OpenPose JSON (file or folder),
                                                 # CSV / NPZ of COCO-13 points with scores (keypoint_files.py)
     KeypointTrack: frozen; frame_index (T,) int64, xy (T, 13, 2) float32 px (NaN = no person),
-                   scores (T, 13) float32, fps float, size (w, h) | None, source str
+                   scores (T, 13) float32, fps float, size (w, h) | None, source str,
+                   person, track (T,) int64 | None (several people per frame)
     media_kind(path) -> "video" | "images" | "keypoints"    # MediaError if none
     MediaError: every unreadable input (clear message naming the file and the reason)
 """

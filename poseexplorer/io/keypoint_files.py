@@ -9,11 +9,18 @@ Readers (read_keypoint_file picks one from the path and content):
   layout; give the file or the folder of them. Frame index = the last number in the file name (or
   the position). The person with the highest mean confidence is kept; (0, 0, 0) is a missing point.
 - CSV (documented format, also what `poseexplorer export --format csv` writes): a header row, then one
-  row per frame. Columns: `frame` (optional; row number when absent) and, for each COCO-13 joint name
-  J in core.skeleton.COCO13_NAMES order, `J_x`, `J_y` (pixels) and `J_score` ([0, 1]). Empty or NaN
-  cells mean a missing point; a row with no point is a frame without a person. Other columns are ignored.
+  row per frame (per person and frame with several people). Columns: `frame` (optional; row number when
+  absent) and, for each COCO-13 joint name J in core.skeleton.COCO13_NAMES order, `J_x`, `J_y` (pixels)
+  and `J_score` ([0, 1]). Empty or NaN cells mean a missing point; a row with no point is a frame without
+  a person. Several people: a `person` column (rank in the frame, 0 = best) and/or a `track` (or `id`)
+  column (identity across frames; empty or -1 = none); a frame may then have several rows. Other
+  columns are ignored.
 - NPZ: arrays `xy` (T, 13, 2) float pixels and `scores` (T, 13); optional `frame_index` (T,) int,
-  `fps` () float, `size` (2,) int = (width, height). NaN xy rows = no person.
+  `fps` () float, `size` (2,) int = (width, height), `person` (T,) and `track` (T,) int (several people, as
+  for CSV). NaN xy rows = no person.
+- Our own JSON export (`poseexplorer export --format json`: {"frames": [{"frame", "person", "track",
+  "keypoints"}], "media": {"fps", "width", "height"}}).
+So an export of several people re-imports with its people and tracks.
 """
 from __future__ import annotations
 
@@ -38,8 +45,9 @@ MAX_FRAME_INDEX = 100_000_000   # about 19 days at 60 fps; larger frame numbers 
 MAX_SIDE = 1 << 20              # largest accepted image width / height in pixels
 
 
-def frame_numbers(path: Path, values) -> np.ndarray:
-    """(T,) int64 frame numbers, checked: finite whole numbers in [0, MAX_FRAME_INDEX), no repeats."""
+def frame_numbers(path: Path, values, unique: bool = True) -> np.ndarray:
+    """(T,) int64 frame numbers, checked: finite whole numbers in [0, MAX_FRAME_INDEX), no repeats (unless
+    not `unique`: several people per frame)."""
     try:
         arr = np.asarray([float(v) for v in values], np.float64)
     except (TypeError, ValueError) as exc:
@@ -50,9 +58,9 @@ def frame_numbers(path: Path, values) -> np.ndarray:
                          f"from 0 to {MAX_FRAME_INDEX - 1}")
     frames = arr.astype(np.int64)
     uniq, counts = np.unique(frames, return_counts=True)
-    if len(uniq) < len(frames):
+    if unique and len(uniq) < len(frames):
         raise MediaError(f"{path}: frame {int(uniq[counts > 1][0])} appears {int(counts.max())} times; "
-                         "each frame may appear once")
+                         "each frame may appear once (several people per frame need a person or track column)")
     return frames
 
 
@@ -82,7 +90,9 @@ class KeypointTrack:
 
     frame_index: (T,) int64 ascending; xy: (T, 13, 2) float32 pixels (a row of NaN = no person);
     scores: (T, 13) float32 in [0, 1]; fps: float (0 when unknown); size: (width, height) or None; source:
-    the format read ("coco", "openpose", "csv", "npz").
+    the format read ("coco", "openpose", "csv", "npz", "export").
+    Several people per frame: person (T,) int64 rank within the frame (rows ordered by frame, then person)
+    and track (T,) int64 identity across frames (-1 = none); both None for one person per frame.
     """
 
     frame_index: np.ndarray
@@ -91,12 +101,24 @@ class KeypointTrack:
     fps: float = 0.0
     size: tuple[int, int] | None = None
     source: str = ""
+    person: np.ndarray | None = None
+    track: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         t = len(self.frame_index)
         if np.shape(self.frame_index) != (t,) or np.shape(self.xy) != (t, 13, 2) or np.shape(self.scores) != (t, 13):
             raise ValueError(f"KeypointTrack: frame_index {np.shape(self.frame_index)}, xy {np.shape(self.xy)}, "
                              f"scores {np.shape(self.scores)}; want (T,), (T, 13, 2), (T, 13)")
+        if (self.person is None) != (self.track is None):
+            raise ValueError("KeypointTrack: person and track are given together (several people) or not at all")
+        for name in ("person", "track"):
+            if getattr(self, name) is not None and np.shape(getattr(self, name)) != (t,):
+                raise ValueError(f"KeypointTrack.{name} must have shape ({t},), got {np.shape(getattr(self, name))}")
+
+    @property
+    def several_people(self) -> bool:
+        """Whether the file gave people (ranks and tracks) rather than one person per frame."""
+        return self.person is not None
 
     def __len__(self) -> int:
         return len(self.frame_index)
@@ -107,14 +129,57 @@ class KeypointTrack:
         return np.isfinite(self.xy).all(axis=2).any(axis=1)
 
 
-def _track(path: Path, frames: list, xy: list, scores: list, source: str, **kw) -> KeypointTrack:
-    index = frame_numbers(path, list(frames))
+def _track(path: Path, frames: list, xy: list, scores: list, source: str, person=None, track=None,
+           **kw) -> KeypointTrack:
+    """A KeypointTrack ordered by frame; with person and/or track ids (several people), by frame then person."""
+    several = person is not None or track is not None
+    index = frame_numbers(path, list(frames), unique=not several)
     xy_arr = np.asarray(xy, np.float32).reshape(-1, 13, 2)
     sc_arr = np.asarray(scores, np.float32).reshape(-1, 13)
     if not len(index) == len(xy_arr) == len(sc_arr):
         raise MediaError(f"{path}: {len(index)} frame numbers for {len(xy_arr)} poses; they must match")
+    if not several:
+        order = np.argsort(index, kind="stable")
+        return KeypointTrack(index[order], xy_arr[order], np.clip(np.nan_to_num(sc_arr[order]), 0, 1),
+                             source=source, **kw)
+    track_arr = _ids(path, "track", track, len(index), missing=-1)
+    person_arr = _ids(path, "person", person, len(index), missing=-1)
+    if person is None or (person_arr < 0).any():       # no rank given: the file's order within each frame
+        person_arr = _rank_in_frame(index)
+    order = np.lexsort((person_arr, index))
+    index, person_arr = index[order], person_arr[order]
+    same = np.flatnonzero((np.diff(index) == 0) & (np.diff(person_arr) == 0))
+    if len(same):
+        raise MediaError(f"{path}: person {person_arr[same[0]]} appears twice in frame {index[same[0]]}")
+    return KeypointTrack(index, xy_arr[order], np.clip(np.nan_to_num(sc_arr[order]), 0, 1), source=source,
+                         person=person_arr, track=track_arr[order], **kw)
+
+
+def _ids(path: Path, name: str, values, n: int, missing: int) -> np.ndarray:
+    """(n,) int64 person or track ids from a column (None: all `missing`); empty, NaN or negative -> missing."""
+    if values is None:
+        return np.full(n, missing, np.int64)
+    try:
+        arr = np.asarray([np.nan if v in (None, "") else float(v) for v in values], np.float64)
+    except (TypeError, ValueError):
+        raise MediaError(f"{path}: a {name} id is not a number") from None
+    if len(arr) != n:
+        raise MediaError(f"{path}: {len(arr)} {name} ids for {n} poses; they must match")
+    bad = np.isfinite(arr) & ((arr != np.round(arr)) | (arr >= MAX_FRAME_INDEX))
+    if bad.any():
+        raise MediaError(f"{path}: {name} id {values[int(np.flatnonzero(bad)[0])]!r} is not a whole number")
+    return np.where(np.isfinite(arr) & (arr >= 0), arr, missing).astype(np.int64)
+
+
+def _rank_in_frame(index: np.ndarray) -> np.ndarray:
+    """(T,) rank of each row among the rows of its frame, in file order."""
     order = np.argsort(index, kind="stable")
-    return KeypointTrack(index[order], xy_arr[order], np.clip(np.nan_to_num(sc_arr[order]), 0, 1), source=source, **kw)
+    rank = np.zeros(len(index), np.int64)
+    sorted_index = index[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_index)) + 1]
+    run = np.arange(len(index)) - np.repeat(starts, np.diff(np.r_[starts, len(index)]))
+    rank[order] = run
+    return rank
 
 
 def _points(flat: list, mapping: tuple[int, ...], missing_zero: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -223,7 +288,7 @@ def _read_csv(path: Path) -> KeypointTrack:
             if missing:
                 raise MediaError(f"{path}: not a keypoint CSV; missing columns {missing[:4]}"
                                  f"{' ...' if len(missing) > 4 else ''} (see poseexplorer.io.keypoint_files)")
-            rows = list(reader)
+            rows, fields = list(reader), list(reader.fieldnames or [])
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise MediaError(f"{path}: cannot read the CSV ({exc})") from exc
     def num(v: str | None) -> float:
@@ -235,7 +300,31 @@ def _read_csv(path: Path) -> KeypointTrack:
     frames = [r["frame"] if r.get("frame") not in (None, "") else i for i, r in enumerate(rows)]
     xy = vals[:, :, :2]
     xy[~np.isfinite(xy).all(axis=2)] = np.nan
-    return _track(path, frames, xy, np.where(np.isfinite(xy[..., 0]), vals[:, :, 2], 0), "csv")
+    person = [r.get("person") for r in rows] if "person" in fields else None
+    id_column = next((c for c in ("track", "id") if c in fields), None)
+    track = [r.get(id_column) for r in rows] if id_column else None
+    return _track(path, frames, xy, np.where(np.isfinite(xy[..., 0]), vals[:, :, 2], 0), "csv", person, track)
+
+
+def _read_export(path: Path, data: dict) -> KeypointTrack:
+    """Our JSON export: a row per person per frame (keypoints null = nobody in that frame)."""
+    rows = data["frames"]
+    if not all(isinstance(r, dict) and "frame" in r for r in rows):
+        raise MediaError(f"{path}: every entry of 'frames' must be an object with a 'frame'")
+    xy = np.full((len(rows), 13, 2), np.nan, np.float32)
+    scores = np.zeros((len(rows), 13), np.float32)
+    for k, r in enumerate(rows):
+        if r.get("keypoints") is not None:
+            kp = np.array([[np.nan if v is None else v for v in p] for p in r["keypoints"]], np.float32)
+            if kp.shape != (13, 3):
+                raise MediaError(f"{path}: keypoints of frame {r['frame']!r} must be 13 [x, y, score] triples")
+            xy[k], scores[k] = kp[:, :2], kp[:, 2]
+    media = data.get("media") if isinstance(data.get("media"), dict) else {}
+    fps = _frame_rate(path, media.get("fps") or 0.0)
+    size = _image_size(path, media["width"], media["height"]) if (media.get("width") or 0) > 0 \
+        and (media.get("height") or 0) > 0 else None
+    return _track(path, [r["frame"] for r in rows], xy, scores, "export", [r.get("person") for r in rows],
+                  [r.get("track") for r in rows], fps=fps, size=size)
 
 
 def _read_npz(path: Path) -> KeypointTrack:
@@ -247,11 +336,13 @@ def _read_npz(path: Path) -> KeypointTrack:
             frames = z["frame_index"].astype(np.int64) if "frame_index" in z else np.arange(len(xy))
             fps = _frame_rate(path, z["fps"]) if "fps" in z else 0.0
             size = _image_size(path, *np.ravel(z["size"])[:2]) if "size" in z and np.size(z["size"]) == 2 else None
+            person = z["person"].tolist() if "person" in z else None
+            track = z["track"].tolist() if "track" in z else None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise MediaError(f"{path}: not a readable NPZ file ({exc})") from exc
     if xy.ndim != 3 or xy.shape[1:] != (13, 2) or sc.shape != xy.shape[:2]:
         raise MediaError(f"{path}: 'xy' must be (T, 13, 2) and 'scores' (T, 13); got {xy.shape}, {sc.shape}")
-    return _track(path, list(frames), xy, sc, "npz", fps=fps, size=size)
+    return _track(path, list(frames), xy, sc, "npz", person, track, fps=fps, size=size)
 
 
 def read_keypoint_file(path: str | os.PathLike) -> KeypointTrack:
@@ -285,6 +376,8 @@ def _read_any(path: Path) -> KeypointTrack:
     data = _load_json(path)
     if isinstance(data, dict) and "people" in data:
         return _read_openpose([path])
+    if isinstance(data, dict) and isinstance(data.get("frames"), list):
+        return _read_export(path, data)
     if (isinstance(data, dict) and "annotations" in data) or (isinstance(data, list) and data
                                                               and isinstance(data[0], dict) and "keypoints" in data[0]):
         return _read_coco(path, data)
@@ -302,8 +395,10 @@ def write_keypoint_csv(path: str | os.PathLike, frame_index: np.ndarray, xy: np.
 
 
 def write_keypoint_npz(path: str | os.PathLike, track: KeypointTrack) -> None:
-    """Write the documented keypoint NPZ."""
+    """Write the documented keypoint NPZ (with person and track ids when the track has several people)."""
     extra = {} if track.size is None else {"size": np.asarray(track.size, np.int64)}
+    if track.several_people:
+        extra.update(person=track.person, track=track.track)
     np.savez(path, xy=track.xy, scores=track.scores, frame_index=track.frame_index, fps=np.float64(track.fps), **extra)
 
 

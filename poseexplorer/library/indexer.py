@@ -32,7 +32,7 @@ from ..io.errors import MediaError
 from . import detect_worker
 from .detect_worker import Segment, SegmentResult
 from ..detect.base import PEOPLE_PREFIX
-from .people import add_people, update_tracks
+from .people import add_people, add_tracked_people, update_tracks
 from .planning import (MediaJob, absolute, check_input, expand_inputs, expected_frames, find_or_add, segments_for,
                        skipped)
 from .schema import LibraryError
@@ -160,8 +160,14 @@ class _Run:
         has = track.has_pose
         rows = [(int(f), Detection.from_coco13(track.xy[k], track.scores[k]) if has[k] else None)
                 for k, f in enumerate(track.frame_index)]
-        for s in range(0, len(rows), 5000):
-            self.lib.add_detections(media.id, rows[s:s + 5000])
+        if track.several_people:
+            add_tracked_people(self.lib, media.id, track.frame_index, track.track, [d for _f, d in rows])
+            with_people = [f for f, d in rows if d is not None]
+            if (track.track < 0).all() and len(set(with_people)) < len(with_people):
+                update_tracks(self.lib, media.id)     # several people but no identities: our tracker's
+        else:
+            for s in range(0, len(rows), 5000):
+                self.lib.add_detections(media.id, rows[s:s + 5000])
         w, h = track.size or (0, 0)
         n = int(track.frame_index.max()) + 1 if len(track) else 0
         self.lib.update_media(media.id, fps=track.fps, width=w, height=h, frames=n, status="done", error=None)

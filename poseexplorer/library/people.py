@@ -6,6 +6,7 @@ one row with person 0 and no keypoints. `track` is the person's identity across 
 single-person view); these functions give every person.
 
     add_people(lib, media_id, [(frame, [Detection, ...]), ...])   # [] = nobody in that frame
+    add_tracked_people(lib, media_id, frame_index, track, detections)   # people with known tracks
     table = people(lib, media_id)          # PersonTable: every person row with keypoints
     update_tracks(lib, media_id)           # assign identities over the stored frames (detect.tracking)
     frames = track_frames(lib, media_id, track)   # FrameTable of one person (pose_id -1 where absent)
@@ -73,6 +74,23 @@ def add_people(lib: Library, media_id: int, rows: Sequence[tuple[int, object]]) 
         c.executemany("INSERT OR IGNORE INTO detections(media_id, frame_index, person, xy, scores, landmarks, world)"
                       " VALUES (?,?,?,?,?,?,?)", values)
         return c.total_changes - before
+
+
+def add_tracked_people(lib: Library, media_id: int, frame_index: np.ndarray, track: np.ndarray,
+                       detections: Sequence[object]) -> int:
+    """Store people that come with their track ids (a keypoint file): rows ordered by frame, then person;
+    frame_index, track: (T,) (track -1 = none); detections: (T,) Detection or None (nobody in that frame).
+    Frames already stored are kept. Returns the number of rows inserted."""
+    by_frame: dict[int, list[tuple[object, int]]] = {}
+    for f, t, det in zip(np.asarray(frame_index).tolist(), np.asarray(track).tolist(), detections):
+        found = by_frame.setdefault(int(f), [])
+        if det is not None:
+            found.append((det, int(t)))
+    inserted = add_people(lib, media_id, [(f, [d for d, _ in found]) for f, found in by_frame.items()])
+    wanted = {(f, k): t for f, found in by_frame.items() for k, (_, t) in enumerate(found)}
+    table = people(lib, media_id)
+    set_tracks(lib, table.pose_id, [wanted.get((int(f), int(p)), -1) for f, p in zip(table.frame_index, table.person)])
+    return inserted
 
 
 def people(lib: Library, media_id: int) -> PersonTable:
