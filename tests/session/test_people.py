@@ -112,3 +112,18 @@ def test_best_per_person_against_a_loop():
         mine = [r for r in rows if (r.media_id, int(tracks.track_of([r.pose_id])[0])) == (media, track)]
         assert max(mine, key=lambda r: r.probability) in best
     assert [r.probability for r in best] == sorted((r.probability for r in best), reverse=True)
+
+
+def test_person_groups_leave_out_short_tracks_but_keep_untracked_poses():
+    from poseexplorer.session.person_search import person_groups
+    from poseexplorer.session.snapshot import LibrarySnapshot, MediaRow
+
+    ids = np.arange(40, dtype=np.int64)
+    media = np.where(ids < 30, 1, 2).astype(np.int64)
+    snap = LibrarySnapshot((MediaRow(1, "a", "a"), MediaRow(2, "b", "b")), ids, media, ids % 15,
+                           np.zeros((40, 13, 2), np.float32), np.ones((40, 13), np.float32))
+    track = np.r_[np.zeros(20), np.ones(7), np.full(3, 2)].astype(np.int64)   # 20, 7 and 3 poses in media 1
+    tracks = TrackTable(ids[:30], media[:30], track)
+    groups = person_groups(snap, tracks, 1)
+    assert [g.tolist() for g in groups] == [list(range(20)), list(range(20, 27))]   # 3 < 0.2 * 20: left out
+    assert [g.tolist() for g in person_groups(snap, tracks, 2)] == [list(range(30, 40))]  # untracked: one

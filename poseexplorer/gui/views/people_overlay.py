@@ -33,7 +33,7 @@ class PeopleOverlay:
     def _ensure(self, n: int) -> None:
         while len(self._curves) < n:
             solid, dashed = pg.PlotCurveItem(connect="pairs"), pg.PlotCurveItem(connect="pairs")
-            label = pg.TextItem(anchor=(0.5, 1.0))
+            label = pg.TextItem(anchor=(0.5, 1.0), fill=(0, 0, 0, 140))
             for item in (solid, dashed, label):
                 item.setZValue(self.z)
                 self.viewbox.addItem(item)
