@@ -3,13 +3,12 @@ confidence threshold of the result list. Headless: jobs and pure functions over 
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from ..core.model_protocol import PoseModel
-from ..jobs import CancelCheck, Cancelled, Job, Progress
-from .search_jobs import IndexCache, ResultRow, SearchRequest, search_job
+from ..jobs import Job
+from .group_search import group_search_job
+from .search_jobs import IndexCache, ResultRow, SearchRequest
 from .snapshot import LibrarySnapshot
 
 
@@ -43,25 +42,6 @@ def per_media_search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: Ind
                          req: SearchRequest) -> Job:
     """The best match in each other media (each searched alone, so every view answers, however weak its
     best frame); returns list[ResultRow], one per media, best first. req.k is ignored."""
-    def job(progress: Progress, cancel: CancelCheck) -> list[ResultRow]:
-        row = snapshot.row_of(req.pose_id)
-        if row < 0 or not snapshot.has_embeddings:
-            return []
-        own = int(snapshot.media_ids[row])
-        allowed = None if req.restrict_pose_ids is None else np.asarray(req.restrict_pose_ids, np.int64)
-        media = [m.media_id for m in snapshot.media if not (req.exclude_same_media and m.media_id == own)]
-        rows: list[ResultRow] = []
-        for i, media_id in enumerate(media):
-            if cancel():
-                raise Cancelled()
-            progress(i, len(media), "searching each view")
-            candidates = snapshot.pose_ids[snapshot.media_ids == media_id]
-            if allowed is not None:
-                candidates = np.intersect1d(candidates, allowed)
-            if len(candidates) == 0 or (len(candidates) == 1 and candidates[0] == req.pose_id):
-                continue
-            one = replace(req, k=1, restrict_pose_ids=candidates, exclude_same_media=False)
-            rows += search_job(snapshot, model, cache, one)(lambda *a: None, cancel)
-        progress(len(media), len(media), "done")
-        return best_per_media(rows)
-    return job
+    search = group_search_job(snapshot, model, cache, req,
+                              lambda media_id: [np.asarray(snapshot.pose_ids[snapshot.media_ids == media_id])])
+    return lambda progress, cancel: best_per_media(search(progress, cancel))

@@ -7,14 +7,13 @@ searched: on the Pose2Sim multi-person views they made 26 results for 2-3 people
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from ..core.model_protocol import PoseModel
-from ..jobs import CancelCheck, Cancelled, Job, Progress
+from ..jobs import Job
+from .group_search import group_search_job
 from .people import TrackTable
-from .search_jobs import IndexCache, ResultRow, SearchRequest, search_job
+from .search_jobs import IndexCache, ResultRow, SearchRequest
 from .snapshot import LibrarySnapshot
 
 
@@ -48,25 +47,6 @@ def per_person_search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: In
                           tracks: TrackTable) -> Job:
     """The best match of each person in each (other) media, each person searched alone so every one
     answers however weak its best frame; returns list[ResultRow], best first. req.k is ignored."""
-    def job(progress: Progress, cancel: CancelCheck) -> list[ResultRow]:
-        row = snapshot.row_of(req.pose_id)
-        if row < 0 or not snapshot.has_embeddings:
-            return []
-        own = int(snapshot.media_ids[row])
-        allowed = None if req.restrict_pose_ids is None else np.asarray(req.restrict_pose_ids, np.int64)
-        media = [m.media_id for m in snapshot.media if not (req.exclude_same_media and m.media_id == own)]
-        rows: list[ResultRow] = []
-        for i, media_id in enumerate(media):
-            progress(i, len(media), "searching each person")
-            for candidates in person_groups(snapshot, tracks, media_id):
-                if cancel():
-                    raise Cancelled()
-                candidates = candidates[candidates != req.pose_id]
-                if allowed is not None:
-                    candidates = np.intersect1d(candidates, allowed)
-                if len(candidates):
-                    one = replace(req, k=1, restrict_pose_ids=candidates, exclude_same_media=False)
-                    rows += search_job(snapshot, model, cache, one)(lambda *a: None, cancel)
-        progress(len(media), len(media), "done")
-        return best_per_person(rows, tracks)
-    return job
+    search = group_search_job(snapshot, model, cache, req, lambda media_id: person_groups(snapshot, tracks, media_id),
+                              "searching each person")
+    return lambda progress, cancel: best_per_person(search(progress, cancel), tracks)

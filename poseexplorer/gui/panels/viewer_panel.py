@@ -327,22 +327,21 @@ class ViewerPanel(QWidget):
     def _draw_people(self) -> str:
         """Draw every person of the current frame; returns what the pose label says about them."""
         state = self.state
-        if state.media_id < 0 or state.frame < 0:
-            self.view.set_people(np.zeros((0, 13, 2)), np.zeros((0, 13)), [], [])
-            return ""
         people = frame_people(state.snapshot, state.tracks, state.media_id, state.frame)
         tracked = bool((people.track >= 0).any())
+        if state.media_id < 0 or state.frame < 0 or (len(people) < 2 and not tracked):
+            self.view.set_people(np.zeros((0, 13, 2)), np.zeros((0, 13)), [], [])   # one person: as it always was
+            return ""
         selected = people.index_of(state.pose_id)
         labels = [f"track {t}" if t >= 0 else "" for t in people.track]
         self.view.set_people(people.xy, people.scores, [track_colour(int(t)) for t in people.track], labels,
                              selected if tracked else -1, state.min_visibility)
         if state.track >= 0 and selected < 0:
             return f"track {state.track} is not in this frame (click a person, or beside them for the best one)"
-        if len(people) < 2 and not tracked:
-            return ""
         who = f"track {people.track[selected]}" if selected >= 0 and people.track[selected] >= 0 else "person"
         how = "followed" if state.track >= 0 else "best in this frame"
-        return f"{len(people)} people; {who} selected ({how}; click a person to select them) · "
+        count = f"{len(people)} {'person' if len(people) == 1 else 'people'}"
+        return f"{count}; {who} selected ({how}; click a person to select them) · "
 
     def _redraw_pose(self) -> None:
         snap = self.state.snapshot
