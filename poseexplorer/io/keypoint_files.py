@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.skeleton import COCO13_NAMES
+from ..jobs import Progress, no_progress
 from .errors import MediaError
 from .images import natural_key
 
@@ -43,6 +44,7 @@ OPENPOSE_BODY25_TO_COCO13 = (0, 5, 2, 6, 3, 7, 4, 12, 9, 13, 10, 14, 11)
 OPENPOSE_COCO18_TO_COCO13 = (0, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10)
 MAX_FRAME_INDEX = 100_000_000   # about 19 days at 60 fps; larger frame numbers are refused as garbage
 MAX_SIDE = 1 << 20              # largest accepted image width / height in pixels
+PROGRESS_ROWS = 5_000           # a CSV reports its progress every this many rows
 
 
 def frame_numbers(path: Path, values, unique: bool = True) -> np.ndarray:
@@ -279,24 +281,41 @@ def _read_openpose(files: list[Path]) -> KeypointTrack:
     return _track(files[0], frames, xy, scores, "openpose")
 
 
-def _read_csv(path: Path) -> KeypointTrack:
+def _read_csv(path: Path, progress: Progress = no_progress) -> KeypointTrack:
+    """Reports progress every PROGRESS_ROWS rows: percent of the file read, and the rows so far."""
     want = [f"{j}_{c}" for j in COCO13_NAMES for c in ("x", "y", "score")]
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(line for line in fh if not line.startswith("#"))
-            missing = [c for c in want if c not in (reader.fieldnames or [])]
-            if missing:
-                raise MediaError(f"{path}: not a keypoint CSV; missing columns {missing[:4]}"
-                                 f"{' ...' if len(missing) > 4 else ''} (see poseexplorer.io.keypoint_files)")
-            rows, fields = list(reader), list(reader.fieldnames or [])
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise MediaError(f"{path}: cannot read the CSV ({exc})") from exc
+    size, read = max(1, path.stat().st_size), [0]
+
+    def lines(fh):
+        for line in fh:
+            read[0] += len(line)
+            if not line.startswith("#"):
+                yield line
+
     def num(v: str | None) -> float:
         try:
             return float(v) if v not in (None, "") else np.nan
         except ValueError:
             return np.nan
-    vals = np.array([[num(r.get(c)) for c in want] for r in rows], np.float32).reshape(-1, 13, 3)
+
+    rows, numbers = [], []
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(lines(fh))
+            missing = [c for c in want if c not in (reader.fieldnames or [])]
+            if missing:
+                raise MediaError(f"{path}: not a keypoint CSV; missing columns {missing[:4]}"
+                                 f"{' ...' if len(missing) > 4 else ''} (see poseexplorer.io.keypoint_files)")
+            for r in reader:
+                rows.append(r)
+                numbers.append([num(r.get(c)) for c in want])
+                if len(rows) % PROGRESS_ROWS == 0:
+                    progress(min(99, 100 * read[0] // size), 100, f"reading {path.name}: {len(rows):,} rows")
+            fields = list(reader.fieldnames or [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise MediaError(f"{path}: cannot read the CSV ({exc})") from exc
+    progress(100, 100, f"checking {path.name}: {len(rows):,} rows")
+    vals = np.array(numbers, np.float32).reshape(-1, 13, 3)
     frames = [r["frame"] if r.get("frame") not in (None, "") else i for i, r in enumerate(rows)]
     xy = vals[:, :, :2]
     xy[~np.isfinite(xy).all(axis=2)] = np.nan
@@ -345,18 +364,20 @@ def _read_npz(path: Path) -> KeypointTrack:
     return _track(path, list(frames), xy, sc, "npz", person, track, fps=fps, size=size)
 
 
-def read_keypoint_file(path: str | os.PathLike) -> KeypointTrack:
+def read_keypoint_file(path: str | os.PathLike, progress: Progress = no_progress) -> KeypointTrack:
     """Read a COCO / OpenPose JSON file, a folder of OpenPose JSON files, a keypoint CSV or NPZ.
 
-    MediaError (naming the file) for anything that is not a valid keypoint file."""
+    MediaError (naming the file) for anything that is not a valid keypoint file. progress(percent, 100,
+    message) while a large CSV is read."""
     path = Path(path)
+    progress(0, 100, f"reading {path.name}")
     try:
-        return _read_any(path)
+        return _read_any(path, progress)
     except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as exc:
         raise MediaError(f"{path}: malformed keypoint file ({type(exc).__name__}: {exc})") from None
 
 
-def _read_any(path: Path) -> KeypointTrack:
+def _read_any(path: Path, progress: Progress = no_progress) -> KeypointTrack:
     if path.is_dir():
         files = sorted((p for p in path.iterdir() if p.suffix.lower() == ".json"), key=lambda p: natural_key(p.name))
         if not files:
@@ -368,7 +389,7 @@ def _read_any(path: Path) -> KeypointTrack:
         raise MediaError(f"{path}: the file is empty (0 bytes)")
     ext = path.suffix.lower()
     if ext == ".csv":
-        return _read_csv(path)
+        return _read_csv(path, progress)
     if ext == ".npz":
         return _read_npz(path)
     if ext != ".json":

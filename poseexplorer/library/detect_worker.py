@@ -48,7 +48,6 @@ def init_worker(detector_factory: Callable[[str, bool], Detector] | None = None,
     die_with_parent()   # an orphaned worker (the app was killed) exits instead of living on
     _state.clear()
     _state["factory"] = detector_factory or make_detector
-    _state["quiet"] = True   # worker processes keep MediaPipe's routine log lines off the terminal
     if single_thread:
         import cv2
 
@@ -93,9 +92,8 @@ def detect_in(det: Detector, rgb):
 
 
 def run_segment(seg: Segment) -> SegmentResult:
-    """Decode and detect one segment; never raises for bad media (the result says what went wrong)."""
-    if not _state.get("quiet"):
-        return _run_segment(seg)
+    """Decode and detect one segment; never raises for bad media (the result says what went wrong).
+    MediaPipe's routine log lines stay off the terminal wherever this runs (native_logs)."""
     from .native_logs import quiet_native_logs
 
     with quiet_native_logs():

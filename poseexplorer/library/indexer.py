@@ -32,7 +32,7 @@ from ..io.errors import MediaError
 from . import detect_worker
 from .detect_worker import Segment, SegmentResult
 from ..detect.base import PEOPLE_PREFIX
-from .people import add_people, add_tracked_people, update_tracks
+from .people import add_people, update_tracks
 from .planning import (MediaJob, absolute, check_input, expand_inputs, expected_frames, find_or_add, segments_for,
                        skipped)
 from .schema import LibraryError
@@ -146,32 +146,24 @@ class _Run:
         self.jobs[media.id] = job
 
     def _import_keypoints(self, raw: str, media, notes: list[str]) -> FileReport:
-        """Keypoint files need no detection: read, store, embed, all here."""
-        from ..detect.base import Detection
+        """Keypoint files need no detection: read, store, embed, all here, each with progress and cancel."""
         from ..io.keypoint_files import read_keypoint_file
+        from .keypoint_import import store_track
 
         try:
-            track = read_keypoint_file(media.path)
+            track = read_keypoint_file(media.path, self._progress_or_cancel)
+        except Cancelled:
+            raise
         except Exception as exc:  # noqa: BLE001 - MediaError, or anything a hostile file provokes
             if not self.lib.done_frames(media.id).size:
                 self.lib.remove_media(media.id)   # nothing readable: leave no pending entry behind
             text = str(exc) if isinstance(exc, MediaError) else f"{media.path}: {type(exc).__name__}: {exc}"
             return skipped(raw, text)
-        has = track.has_pose
-        rows = [(int(f), Detection.from_coco13(track.xy[k], track.scores[k]) if has[k] else None)
-                for k, f in enumerate(track.frame_index)]
-        if track.several_people:
-            add_tracked_people(self.lib, media.id, track.frame_index, track.track, [d for _f, d in rows])
-            with_people = [f for f, d in rows if d is not None]
-            if (track.track < 0).all() and len(set(with_people)) < len(with_people):
-                update_tracks(self.lib, media.id)     # several people but no identities: our tracker's
-        else:
-            for s in range(0, len(rows), 5000):
-                self.lib.add_detections(media.id, rows[s:s + 5000])
+        store_track(self.lib, media.id, track, Path(media.path).name, self.progress, self.cancel)
         w, h = track.size or (0, 0)
         n = int(track.frame_index.max()) + 1 if len(track) else 0
         self.lib.update_media(media.id, fps=track.fps, width=w, height=h, frames=n, status="done", error=None)
-        self._embed()
+        self._embed(self.progress)
         media = self.lib.media_info(media.id)
         return FileReport(raw, True, "; ".join(notes + [f"imported {track.source} keypoints: {media.frames} frames, "
                                                         f"{media.n_poses} poses"]), media.frames, media.n_poses, media.id)
@@ -300,9 +292,15 @@ class _Run:
         self._embed()
         self.reports[job.report_index] = _job_report(self.lib, job, self.raw[job.report_index])
 
-    def _embed(self) -> None:
+    def _embed(self, progress: Progress = no_progress) -> None:
         if self.model is not None:
-            self.embedded += self.lib.ensure_embeddings(self.model, cancel=self.cancel)
+            self.embedded += self.lib.ensure_embeddings(self.model, progress, self.cancel)
+
+    def _progress_or_cancel(self, done: int, total: int, message: str = "") -> None:
+        """The progress callback of a step with no cancel of its own: raises Cancelled when asked to stop."""
+        if self.cancel():
+            raise Cancelled(message or "cancelled")
+        self.progress(done, total, message)
 
     def _mark_unfinished(self, status: str) -> None:
         for job in self.jobs.values():
