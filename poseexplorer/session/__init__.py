@@ -4,6 +4,7 @@
     session.open_library("poses.sqlite"); session.set_model(px.load_model())
     session.import_paths(["clips/"])                      # index, reload the snapshot, open a media
     rows = session.search(session.search_request(pose_id))   # list[ResultRow], best first
+    session.select_person(pose_id)                        # a person of the frame, followed by track
     result = session.sync([VideoSource("a.mp4"), VideoSource("b.mp4")])
     session.export_sync(result, "synced.mp4")
 
