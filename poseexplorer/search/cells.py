@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .bounds import groups_may_reach
+
 BANDS = 4
 _CHUNK = 1 << 18
 
@@ -147,6 +149,7 @@ class CellIndex:
         return len(self.R)
 
     def _csr(self) -> None:
+        self._coarse: tuple[np.ndarray, ...] | None = None
         self._cell_of = np.arange(self.n_groups) // BANDS
         self.order = np.argsort(self.group, kind="stable").astype(np.int64)
         self.offsets = np.zeros(self.n_groups + 1, np.int64)
@@ -193,28 +196,39 @@ class CellIndex:
         return ids[ids >= 0]
 
     def groups_within(self, mq: np.ndarray, u: np.ndarray, rho_q: float, eps_index: np.ndarray,
-                      reach: float) -> np.ndarray:
-        """Groups whose ball and projection bounds both reach `reach` (mq (D,), u (K, D) query offsets)."""
-        gap = np.asarray(mq, np.float32)[None] - self.centroids
-        dist = np.sqrt(np.einsum("ij,ij->i", gap, gap))
-        cell_of = self._cell_of
-        live = np.flatnonzero((dist[cell_of] - self.reach - np.float32(rho_q) <= reach)
-                              & (self.offsets[1:] > self.offsets[:-1]))
+                      reach: float, tau: float | None = None, a: float = 1.0, b: float = 0.0) -> np.ndarray:
+        """Groups that may hold a pose with a sample pair within `reach` of the query (mq (D,), u (K, D)
+        query offsets) and, when tau is given, with P >= tau (slope a, offset b): bounds.groups_may_reach,
+        first on the coarse cells (each the union of its fine cells' groups), then on the groups of the
+        coarse cells kept."""
+        coarse = self._coarse_stats()
+        ok = groups_may_reach(mq, u, eps_index, *coarse, rho_q, reach, tau, a, b)
+        lo, size = self.fine_start[:-1][ok] * BANDS, np.diff(self.fine_start)[ok] * BANDS
+        g = np.arange(int(size.sum())) + np.repeat(lo - (np.cumsum(size) - size), size)  # their groups
+        g = g[self.offsets[g + 1] > self.offsets[g]]
+        c = g // BANDS
         out = []
-        for s in range(0, len(live), 8192):
-            g = live[s:s + 8192]
-            c = g // BANDS
-            n = gap[c] / np.maximum(dist[c], 1e-12)[:, None]  # (m, D)
-            lead = (n @ u.T).min(1)  # min_k u_k . n
-            # sum_d eps_ld n_d s_d with s_d at smax or smin by the sign of eps_ld n_d, as two products:
-            # = eps_l . (n * mid) + |eps_l| . (|n| * half), mid/half the centre/half-width of [smin, smax]
-            smin, smax = self.smin[g], self.smax[g]
-            spread = ((n * (0.5 * (smax + smin))) @ eps_index.T
-                      + (np.abs(n) * (0.5 * (smax - smin))) @ np.abs(eps_index).T).max(1)
-            lo, hi = self.mlo[g] - self.centroids[c], self.mhi[g] - self.centroids[c]
-            box = np.maximum(n * hi, n * lo).sum(1)
-            out.append(g[dist[c] + lead - np.minimum(self.R[g], box) - spread <= reach])
+        for s in range(0, len(g), 16384):
+            gs, cs = g[s:s + 16384], c[s:s + 16384]
+            keep = groups_may_reach(mq, u, eps_index, self.centroids[cs], self.R[gs], self.reach[gs], self.smin[gs],
+                                    self.smax[gs], self.mlo[gs], self.mhi[gs], rho_q, reach, tau, a, b)
+            out.append(gs[keep])
         return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+    def _coarse_stats(self) -> tuple[np.ndarray, ...]:
+        """Per coarse cell, the statistics of the union of its fine cells' groups (cached until the next
+        add or removal): centre, R, reach_ball, smin, smax, mlo, mhi as groups_may_reach takes them."""
+        if self._coarse is None:
+            starts = self.fine_start[:-1] * BANDS
+            c_of_g = np.repeat(np.arange(len(self.coarse)), np.diff(self.fine_start) * BANDS)
+            off = np.linalg.norm(self.centroids[self._cell_of] - self.coarse[c_of_g], axis=1).astype(np.float32)
+            live = starts < self.n_groups  # an empty fine list would make reduceat read the next cell's groups
+            red = lambda f, x, fill: np.where(live[:, None] if x.ndim > 1 else live,
+                                              f.reduceat(x, np.minimum(starts, self.n_groups - 1)), fill)
+            self._coarse = (self.coarse, red(np.maximum, self.R + off, -np.inf), red(np.maximum, self.reach + off, -np.inf),
+                            red(np.minimum, self.smin, np.inf), red(np.maximum, self.smax, -np.inf),
+                            red(np.minimum, self.mlo, np.inf), red(np.maximum, self.mhi, -np.inf))
+        return self._coarse
 
     def rows_of_groups(self, groups: np.ndarray) -> np.ndarray:
         """Index rows of every member of the given groups (vectorised CSR gather)."""

@@ -32,7 +32,7 @@ from ..core.poses import Embedding
 from ..core.probability import DEFAULT_SAMPLES, noise_table
 from .filters import allowed_rows
 from .cells import CellIndex, ids_fingerprint
-from .ranking import Ranked, rank_cells, rank_exhaustive, rank_fast, top_indices
+from .ranking import Ranked, rank_cells, rank_exhaustive, rank_fast, scan_rows, top_indices
 from .scoring import query_samples
 
 _SMALL = 2048  # at most this many allowed poses: score them all instead of bounding
@@ -70,8 +70,8 @@ class _Arrays:
     stddev: np.ndarray
     visibility: np.ndarray
     origin: np.ndarray
-    sqnorm: np.ndarray = field(init=False)
     rho: np.ndarray = field(init=False)
+    scan: np.ndarray = field(init=False)  # (N, D + 2) ranking.scan_rows
     sorter: np.ndarray | None = field(init=False)  # argsort of pose_ids, None when already increasing
 
 
@@ -97,6 +97,10 @@ class PoseIndex:
             raise ValueError(f"the probability slope a must be > 0, got {a}")
         self.a, self.b, self.samples, self.seed = float(a), float(b), int(samples), int(seed)
         self.max_candidates = int(max_candidates)
+        #: answer from the cells' group bounds (reading only the groups that may hold a candidate) instead of
+        #: the one-pass scan; off: in 16 dimensions a cell of 32 poses spans about the distance to the 10th
+        #: match, so the group bounds keep a few percent of the library and the scan is faster
+        self.group_bounds = False
         self._eps = noise_table(self.samples, embedding.dim, self.seed)
         origin = None if centre else np.zeros(embedding.dim, np.float32)
         self._arr = self._build(pose_ids, media_ids, embedding, visibility, origin)
@@ -130,9 +134,12 @@ class PoseIndex:
         return arr
 
     def _derive(self, arr: _Arrays) -> None:
-        arr.sqnorm = np.einsum("ij,ij->i", arr.mean, arr.mean)
-        offsets2 = (arr.stddev**2) @ (self._eps[1] ** 2).T  # (N, K): |stddev * eps_l|^2
-        arr.rho = np.sqrt(offsets2.max(1)) if len(arr.mean) else np.zeros(0, np.float32)
+        e2 = (self._eps[1] ** 2).T
+        arr.rho = np.zeros(len(arr.mean), np.float32)
+        for s in range(0, len(arr.mean), 1 << 18):  # (rows, K) |stddev * eps_l|^2, by chunk: no (N, K) array
+            sd = np.asarray(arr.stddev[s:s + (1 << 18)], np.float32)
+            arr.rho[s:s + len(sd)] = np.sqrt(((sd * sd) @ e2).max(1))
+        arr.scan = scan_rows(arr.mean, arr.rho)
         ids = arr.pose_ids
         arr.sorter = None if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])) else np.argsort(ids, kind="stable")
         self._twin = None
@@ -257,7 +264,8 @@ class PoseIndex:
         filters = dict(exclude_media=exclude_media, restrict_media=restrict_media,
                        restrict_pose_ids=restrict_pose_ids, exclude_pose_ids=exclude_pose_ids,
                        min_visibility=min_visibility)
-        if cells and not exhaustive and self._cells is not None:
+        use_cells = cells and not exhaustive and self._cells is not None
+        if use_cells and self.group_bounds:
             hits = self._query_cells(query, k, filters, mirror, query_mirrored)
             if hits is not None:
                 return hits
@@ -266,13 +274,13 @@ class PoseIndex:
         if n_allowed == 0:
             self.last_stats = QueryStats(0, 0, True, exhaustive)
             return []
-        plain = self._rank(query, mask, k, exhaustive)
+        plain = self._rank(query, mask, k, exhaustive, use_cells)
         if not mirror:
-            self.last_stats = QueryStats(n_allowed, plain.scored, plain.certified, exhaustive)
+            self.last_stats = QueryStats(n_allowed, plain.scored, plain.certified, exhaustive, use_cells)
             return self._hits(plain, None)
-        flipped = self._rank_mirrored(query, query_mirrored, mask, k, exhaustive)
+        flipped = self._rank_mirrored(query, query_mirrored, mask, k, exhaustive, use_cells)
         self.last_stats = QueryStats(n_allowed, plain.scored + flipped.scored,
-                                     plain.certified and flipped.certified, exhaustive)
+                                     plain.certified and flipped.certified, exhaustive, use_cells)
         return self._hits(plain, flipped)[:k]
 
     def _query_cells(self, query: Embedding, k: int, filters: dict, mirror: bool,
@@ -313,7 +321,7 @@ class PoseIndex:
         query = Embedding(arr.mean[row:row + 1] + arr.origin, arr.stddev[row:row + 1])
         return self.query(query, k=k, **options)
 
-    def _rank(self, query: Embedding, mask, k: int, exhaustive: bool) -> Ranked:
+    def _rank(self, query: Embedding, mask, k: int, exhaustive: bool, use_cells: bool = False) -> Ranked:
         arr = self._arr
         centred = Embedding(np.asarray(query.mean, np.float32) - arr.origin, np.asarray(query.stddev, np.float32))
         zq = query_samples(centred, self._eps[0])
@@ -321,12 +329,17 @@ class PoseIndex:
         if exhaustive or n_allowed <= _SMALL:  # a few thousand poses: scoring them all is as quick
             rows = np.arange(len(arr.pose_ids)) if mask is None else np.flatnonzero(mask)
             return rank_exhaustive(zq, arr.mean, arr.stddev, self._eps[1], rows, k, self.a, self.b)
-        return rank_fast(zq, centred.mean[0], arr.mean, arr.stddev, arr.sqnorm, arr.rho, self._eps[1], mask, k,
-                         self.a, self.b, self.max_candidates)
+        first = None
+        if use_cells and self._cells is not None:  # the nearest means from the IVF, to set tau
+            m0 = max(8 * k, 256)
+            first = self.rows_of(self._cells.nearest(np.asarray(query.mean[0], np.float32), m0))
+            first = first if mask is None else first[mask[first]]
+        return rank_fast(zq, centred.mean[0], arr.mean, arr.stddev, arr.scan, arr.rho, self._eps[1], mask, k,
+                         self.a, self.b, self.max_candidates, first)
 
-    def _rank_mirrored(self, query, query_mirrored, mask, k, exhaustive) -> Ranked:
+    def _rank_mirrored(self, query, query_mirrored, mask, k, exhaustive, use_cells=False) -> Ranked:
         if query_mirrored is not None:
-            return self._rank(query_mirrored, mask, k, exhaustive)
+            return self._rank(query_mirrored, mask, k, exhaustive, use_cells)
         if self._mirror is None:
             raise ValueError("mirror=True needs query_mirrored (the embedding of the flipped query pose) "
                              "or an index built with mirrored_embedding")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .bounds import ball_radius, row_bounds
 from .scoring import CHUNK, sampled_probability
 
 _SLACK = 1e-3  # distance slack covering float32 rounding in the bounds
@@ -61,35 +62,19 @@ def rank_exhaustive(zq: np.ndarray, mean: np.ndarray, stddev: np.ndarray, eps_in
     return Ranked(rows[best], p[best], len(rows), True)
 
 
-def _projection_bound(mq, u, mean, stddev, rho_q, rho, eps_index) -> np.ndarray:
-    """A lower bound on every sample distance between the query and each given pose. -> (n,) float32.
-
-    With Delta = mu_q - mu_j and n = Delta / |Delta|: d_kl >= (Delta + u_k - v_jl) . n
-    = |Delta| + (u_k . Delta - v_jl . Delta) / |Delta|, where v_jl . Delta = eps_l . (stddev_j * Delta).
-    """
-    delta = mq[None] - mean  # (n, D)
-    norm = np.sqrt(np.einsum("ij,ij->i", delta, delta))
-    # (K, n) products reduce over the first axis: contiguous, SIMD-friendly, ~4x faster than axis 1
-    spread = (u @ delta.T).min(0)  # min_k u_k . Delta
-    delta *= stddev
-    spread -= (eps_index @ delta.T).max(0)  # - max_l v_jl . Delta
-    spread /= np.maximum(norm, 1e-12)
-    spread += norm
-    return np.maximum(spread, norm - rho_q - rho)
-
-
-def _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, rows, reach, chunk=65536):
-    """The rows whose projection bound reaches `reach`, with their bounds (chunked for the cache)."""
+def _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, rows, reach, tau, a, b, chunk=65536):
+    """The rows that may reach P >= tau by both bounds of bounds.row_bounds (smallest sample distance
+    within `reach`, pair-averaged bound >= tau), with their upper bounds on P (chunked for the cache)."""
     keep, bounds = [], []
     for s in range(0, len(rows), chunk):
         r = rows[s:s + chunk]
-        lb = _projection_bound(mq, u, np.take(mean, r, axis=0), np.take(stddev, r, axis=0), rho_q,
-                               np.take(rho, r), eps_index)  # np.take gathers ~2x faster than mean[r]
-        ok = lb <= reach
+        lb, ub = row_bounds(mq, u, np.take(mean, r, axis=0), np.take(stddev, r, axis=0), rho_q, np.take(rho, r),
+                            eps_index, a, b, _SLACK, reach)  # np.take gathers ~2x faster than mean[r]
+        ok = (lb <= reach) & (ub >= tau)
         keep.append(r[ok])
-        bounds.append(lb[ok])
+        bounds.append(ub[ok])
     if not keep:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return np.zeros(0, np.int64), np.zeros(0, np.float64)
     return np.concatenate(keep), np.concatenate(bounds)
 
 
@@ -108,42 +93,94 @@ def _nearest(dm2: np.ndarray, m: int) -> np.ndarray:
     return first[np.isfinite(dm2[first])]
 
 
-def rank_fast(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndarray, sqnorm: np.ndarray,
+def scan_rows(mean: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """The (N, D + 2) float32 rows [mean_j, rho_j, |mean_j|^2 - rho_j^2] of the one-pass ball test (see
+    ball_candidates): contiguous, so a query reads them once, as one matrix-vector product."""
+    mean = np.asarray(mean, np.float32)
+    rho = np.asarray(rho, np.float32)
+    out = np.empty((len(mean), mean.shape[1] + 2), np.float32)
+    for s in range(0, len(mean), 1 << 20):
+        m, r = np.asarray(mean[s:s + (1 << 20)], np.float32), rho[s:s + (1 << 20)]
+        out[s:s + len(m), :-2] = m
+        out[s:s + len(m), -2] = r
+        out[s:s + len(m), -1] = np.einsum("ij,ij->i", m, m) - r * r
+    return out
+
+
+def ball_candidates(scan: np.ndarray, mq: np.ndarray, radius: float) -> np.ndarray:
+    """Rows j with |mean_j - mq| <= rho_j + radius, in one pass over `scan` (scan_rows):
+    |m - q|^2 <= (rho + R)^2  <=>  (|m|^2 - rho^2) - 2 m.q - 2 R rho <= R^2 - |q|^2."""
+    mq = np.asarray(mq, np.float32)
+    r = np.float32(radius)
+    y = scan @ np.concatenate([-2.0 * mq, [-2.0 * r, 1.0]]).astype(np.float32)
+    return np.flatnonzero(y <= r * r - np.float32(mq @ mq))
+
+
+def rank_fast(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndarray, scan: np.ndarray,
               rho: np.ndarray, eps_index: np.ndarray, allowed: np.ndarray | None, k: int, a: float, b: float,
-              max_candidates: int) -> Ranked:
+              max_candidates: int, first: np.ndarray | None = None) -> Ranked:
     """Top k by P with the certificate of index.py. allowed: (N,) bool mask or None (all rows).
 
     zq (K, D) query samples and mq (D,) query mean, both in the index's centred coordinates;
-    mean, stddev (N, D) float32; sqnorm (N,) = |mean|^2; rho (N,) largest sample offset per pose.
+    mean, stddev (N, D) float32; scan (N, D + 2) from scan_rows; rho (N,) largest sample offset per pose.
+    first: allowed rows to score first (e.g. the nearest means from an approximate index); None: the
+    nearest means by a pass over scan. Any first rows keep the answer exact: they only set tau.
     """
     u = zq - mq[None]
     rho_q = float(np.sqrt((u**2).sum(1)).max())
-    dm2 = mean @ mq  # squared distance between means, in place: |m|^2 - 2 m.mq + |mq|^2
-    dm2 *= -2.0
-    dm2 += sqnorm
-    dm2 += np.float32(mq @ mq)
-    if allowed is not None:
-        np.copyto(dm2, np.float32(np.inf), where=~allowed)
-    n_allowed = len(dm2) if allowed is None else int(np.count_nonzero(allowed))
-    first = _nearest(dm2, min(max(8 * k, 256), n_allowed))
+    n_allowed = len(mean) if allowed is None else int(np.count_nonzero(allowed))
+    m0 = min(max(8 * k, 256), n_allowed)
+    if first is None or len(first) < min(k, n_allowed):
+        dm2 = scan[:, :-2] @ (-2.0 * mq)  # |m - q|^2 - |q|^2 = (|m|^2 - rho^2) + rho^2 - 2 m.q
+        dm2 += scan[:, -1]
+        dm2 += scan[:, -2] ** 2
+        if allowed is not None:
+            np.copyto(dm2, np.float32(np.inf), where=~allowed)
+        first = _nearest(dm2, m0)
+        del dm2
     p_first = score_rows(zq, mean, stddev, eps_index, first, a, b)
-    tau = np.sort(p_first)[-min(k, len(p_first))]
+    tau = _kth(p_first, min(k, len(p_first)))
     reach = inverse_p(float(tau), a, b) + _SLACK
-    # stage 1, the cheap bound over all rows: |Delta| - rho_j <= reach + rho_q, compared squared
-    dm2[first] = np.inf  # already scored
-    limit = rho + np.float32(reach + rho_q)
-    np.maximum(limit, 0.0, out=limit)
-    limit *= limit
-    cand = np.flatnonzero(dm2 <= limit)
-    # stage 2: the projection bound on the survivors
-    cand, lb = _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, cand, reach)
-    certified = len(cand) <= max_candidates
-    if not certified:
-        cand = cand[np.argpartition(lb, max_candidates - 1)[:max_candidates]]
-    rows = np.concatenate([first, cand])
-    p = np.concatenate([p_first, score_rows(zq, mean, stddev, eps_index, cand, a, b)])
+    # stage 1, the ball bound over all rows in one pass: |Delta| - rho_j <= x (bounds.ball_radius)
+    x = ball_radius(np.sqrt((u**2).sum(1)), tau, a, b) + _SLACK
+    cand = ball_candidates(scan, mq, x) if np.isfinite(x) else np.arange(len(mean))
+    keep = ~np.isin(cand, first)
+    if allowed is not None:
+        keep &= allowed[cand]
+    cand = cand[keep]
+    # stage 2: the projection bounds on the survivors, then exact scores in order of their bound
+    cand, ub = _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, cand, reach, tau, a, b)
+    rows, p, certified = score_by_bound(zq, mean, stddev, eps_index, first, p_first, cand, ub, k, a, b,
+                                        max_candidates)
     best = top_indices(p, k)
     return Ranked(rows[best], p[best], len(rows), certified)
+
+
+def score_by_bound(zq, mean, stddev, eps_index, first, p_first, cand, ub, k, a, b, max_candidates,
+                   block: int = 256) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Branch and bound: score the candidates exactly in decreasing order of their upper bound `ub`, raising
+    tau (the k-th best P so far) as they come, and stop at the first bound below tau: nothing left can
+    enter the top k. -> (rows scored, their P, certified); not certified only when more than
+    max_candidates would have to be scored (the best max_candidates by bound are)."""
+    order = np.argsort(-ub, kind="stable")
+    rows, ps = [np.asarray(first, np.int64)], [np.asarray(p_first, np.float64)]
+    tau, done, certified = _kth(p_first, k), 0, True
+    while done < len(order) and ub[order[done]] >= tau:
+        if done >= max_candidates:
+            certified = False
+            break
+        take = order[done:min(done + block, max_candidates)]
+        done += len(take)
+        take = take[ub[take] >= tau]
+        rows.append(cand[take])
+        ps.append(score_rows(zq, mean, stddev, eps_index, cand[take], a, b))
+        tau = _kth(np.concatenate(ps), k)
+    return np.concatenate(rows), np.concatenate(ps), certified
+
+
+def _kth(p: np.ndarray, k: int) -> float:
+    """The k-th largest value (-inf when there are fewer than k)."""
+    return float(np.partition(p, len(p) - k)[len(p) - k]) if len(p) >= k else -np.inf
 
 
 
@@ -172,19 +209,16 @@ def rank_cells(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndar
     reach = inverse_p(float(tau), a, b) + _SLACK
     if not np.isfinite(reach):
         return None
-    rows = cells.rows_of_groups(cells.groups_within(mq_caller, u, rho_q, eps_index, reach + _SLACK))
+    rows = cells.rows_of_groups(cells.groups_within(mq_caller, u, rho_q, eps_index, reach + _SLACK, tau, a, b))
     if len(rows) > 50 * max_candidates:
         return None
-    scored = np.zeros(len(mean), bool)
-    scored[first] = True
-    rows = allowed_among(rows[~scored[rows]])
+    rows = allowed_among(rows[~np.isin(rows, first)])
     # per row: the cheap bound, then the projection bound (as in rank_fast)
     gap = np.take(mean, rows, axis=0) - mq[None]
     near = np.sqrt(np.einsum("ij,ij->i", gap, gap)) - np.take(rho, rows) <= reach + rho_q
-    cand, _ = _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, rows[near], reach)
+    cand, ub = _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, rows[near], reach, tau, a, b)
     if len(cand) > max_candidates:
         return None
-    rows = np.concatenate([first, cand])
-    p = np.concatenate([p_first, score_rows(zq, mean, stddev, eps_index, cand, a, b)])
+    rows, p, _ = score_by_bound(zq, mean, stddev, eps_index, first, p_first, cand, ub, k, a, b, max_candidates)
     best = top_indices(p, k)
     return Ranked(rows[best], p[best], len(rows), True)

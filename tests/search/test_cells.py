@@ -124,3 +124,12 @@ def test_mirrored_query_through_cells(library):
         fast = index.query(emb[r], **opts)
         exact = index.query(emb[r], exhaustive=True, **opts)
         assert [(h.row, h.mirrored) for h in fast] == [(h.row, h.mirrored) for h in exact]
+
+
+def test_group_bound_path_matches_exhaustive(library):
+    emb, media = library
+    index = PoseIndex(np.arange(N), media, emb, A, B, cells=True)
+    index.group_bounds = True
+    queries = np.random.default_rng(8).choice(N, 8, replace=False)
+    used = _check_same_as_exhaustive(index, emb, media, queries)
+    assert used >= 1
