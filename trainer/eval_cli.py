@@ -17,7 +17,7 @@ from pathlib import Path
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", type=Path, default=None,
-                   help="the main Pr-VIPE model (default: the bundled assets/prvipe.safetensors)")
+                   help="the main Pr-VIPE model (default: the app's default, assets/prvipe_upright.safetensors)")
     p.add_argument("--variants", type=Path, default=None,
                    help="folder of variant models named <role>.safetensors (prvipe_noaug, l2vipe_aug, l2vipe_noaug, "
                         "lift3d_aug, lift3d_noaug, prvipe_d4, prvipe_d8, prvipe_d16, prvipe_d32)")

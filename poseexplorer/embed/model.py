@@ -1,7 +1,7 @@
 """TorchPoseModel: batched inference of a trained Pr-VIPE (or L2-VIPE / 3D-lifting) network; it implements
 the PoseModel protocol (poseexplorer.core.model_protocol) that every `model` argument is typed with.
 
-    model = load_model()                        # assets/prvipe.safetensors, or $POSEEXPLORER_MODEL
+    model = load_model()                        # assets/prvipe_upright.safetensors, or $POSEEXPLORER_MODEL
     emb = model.embed(xy, scores)               # xy (N, 13, 2) image coords, COCO-13 -> Embedding
     P = model.matching_probability(emb_a, emb_b)   # (Na, Nb), K = 20 samples, seeded
 """

@@ -5,7 +5,9 @@ import os
 import sys
 from pathlib import Path
 
-DEFAULT_NAME = "prvipe.safetensors"
+#: The default embedding model: upright inputs (any camera roll; hip-less poses by quarter turns only).
+#: prvipe.safetensors, the earlier model without upright inputs, stays bundled for comparison (--model).
+DEFAULT_NAME = "prvipe_upright.safetensors"
 #: The bundled 3D-lifting model (same backbone regressing normalised H36M-17), used for the 3D view of poses
 #: that come from keypoint files (no MediaPipe world landmarks).
 LIFTER_NAME = "lift3d.safetensors"
@@ -20,6 +22,6 @@ def bundled_asset_path(name: str) -> Path:
 
 
 def default_model_path() -> Path:
-    """$POSEEXPLORER_MODEL, else assets/prvipe.safetensors of the source tree or the installed data."""
+    """$POSEEXPLORER_MODEL, else assets/prvipe_upright.safetensors of the source tree or the installed data."""
     env = os.environ.get(ENV_VAR)
     return Path(env) if env else bundled_asset_path(DEFAULT_NAME)

@@ -1,6 +1,6 @@
 """End to end with the bundled model: mocap rendered from two cameras with a known time warp, px.align.
 
-Skipped when the bundled model (assets/prvipe.safetensors) or ../shared mocap data is absent.
+Skipped when the bundled default model (assets/prvipe_upright.safetensors) or ../shared mocap data is absent.
 """
 from __future__ import annotations
 

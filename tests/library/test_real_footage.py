@@ -38,9 +38,9 @@ def test_indexing_a_real_view_stores_what_the_detector_sees(shared_data, tmp_pat
 
 def test_real_model_embeds_indexed_poses(tmp_path):
     """Library bookkeeping with the real PoseModel (keypoints from an NPZ file: no detector needed)."""
-    weights = REPO / "assets" / "prvipe.safetensors"
+    weights = REPO / "assets" / "prvipe_upright.safetensors"
     if not weights.exists():
-        pytest.skip("the bundled model (assets/prvipe.safetensors) is not there yet")
+        pytest.skip("the bundled model (assets/prvipe_upright.safetensors) is not there yet")
     from poseexplorer.embed.model import load_model
     from poseexplorer.io.keypoint_files import KeypointTrack, write_keypoint_npz
 

@@ -1,6 +1,6 @@
 """End to end with the bundled model: mirror search over mocap poses rendered from random cameras.
 
-Skipped when the bundled model (assets/prvipe.safetensors, or $POSEEXPLORER_MODEL) or ../shared mocap is absent.
+Skipped when the bundled default model (assets/prvipe_upright.safetensors, or $POSEEXPLORER_MODEL) or ../shared mocap is absent.
 """
 from __future__ import annotations
 
