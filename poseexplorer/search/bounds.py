@@ -110,21 +110,24 @@ def ball_radius(u_norm: np.ndarray, tau: float, a: float, b: float) -> float:
     """The largest x with mean_k p(x - |u_k|) >= tau (inf when tau <= 0.05), so that a pose whose means
     lie |Delta| apart and whose sample offsets are at most rho_j can reach P >= tau only if
     |Delta| - rho_j <= x: every pair has d_kl >= |Delta| - |u_k| - rho_j, and p is decreasing.
-    u_norm (K,): the query's sample offsets |u_k|. x lies between reach + min |u_k| and reach + max |u_k|
-    (p(reach) = tau); found by bisection, rounded up."""
+    u_norm (K,): the query's sample offsets |u_k|. See ball_radii."""
+    return float(ball_radii(u_norm, np.array([tau], np.float64), a, b)[0])
+
+
+def ball_radii(u_norm: np.ndarray, tau: np.ndarray, a: float, b: float) -> np.ndarray:
+    """ball_radius for many tau at once (M,) -> (M,) float64. x lies between reach + min |u_k| and
+    reach + max |u_k| (p(reach) = tau); found by bisection on all of them together, rounded up."""
     u_norm = np.asarray(u_norm, np.float64)
+    tau = np.asarray(tau, np.float64)
     s = (tau - 0.05) / 0.9
-    if s <= 0.0:
-        return np.inf
-    if s >= 1.0:
-        return -np.inf
-    reach = (b + np.log(1.0 / s - 1.0)) / a
-
-    def psi(x: float) -> float:
-        return float(np.mean(0.9 / (1.0 + np.exp(np.clip(a * (x - u_norm) - b, -700, 700))) + 0.05))
-
+    inner = (s > 0.0) & (s < 1.0)
+    reach = np.zeros(len(tau))
+    reach[inner] = (b + np.log(1.0 / s[inner] - 1.0)) / a
     lo, hi = reach + u_norm.min(), reach + u_norm.max()
     for _ in range(40):  # psi is decreasing: keep psi(lo) >= tau > psi(hi) (up to rounding)
         mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if psi(mid) >= tau else (lo, mid)
-    return hi + 1e-9 * (1.0 + abs(hi))
+        e = np.clip(a * (mid[:, None] - u_norm[None]) - b, -700, 700)
+        up = np.mean(0.9 / (1.0 + np.exp(e)) + 0.05, axis=1) >= tau
+        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+    out = hi + 1e-9 * (1.0 + np.abs(hi))
+    return np.where(s <= 0.0, np.inf, np.where(s >= 1.0, -np.inf, out))

@@ -31,6 +31,7 @@ import numpy as np
 from ..core.poses import Embedding
 from ..core.probability import DEFAULT_SAMPLES, noise_table
 from .filters import allowed_rows
+from .per_media import NO_MATCH, MediaBest, best_per_media
 from .cells import CellIndex, ids_fingerprint
 from .ranking import Ranked, rank_cells, rank_exhaustive, rank_fast, scan_rows, top_indices
 from .scoring import query_samples
@@ -310,6 +311,21 @@ class PoseIndex:
             ranked.append(r)
         self.last_stats = QueryStats(seen[0], sum(r.scored for r in ranked), True, False, cells=True)
         return self._hits(ranked[0], ranked[1] if mirror else None)[:k]
+
+    def best_per_media(self, query: Embedding, floor: float = NO_MATCH, exclude_media=(), restrict_media=None,
+                       restrict_pose_ids=None, exclude_pose_ids=(), min_visibility: float = 0.0) -> MediaBest:
+        """The best pose of every media for `query` (one pose), best first (search.per_media: exact for every
+        media whose best P is at least `floor`); filters as in query. Rows are index rows."""
+        if query.dim != self.dim:
+            raise ValueError(f"query embedding has {query.dim} dimensions, the index {self.dim}")
+        arr = self._arr
+        mask = allowed_rows(arr.pose_ids, arr.media_ids, arr.visibility, exclude_media=exclude_media,
+                            restrict_media=restrict_media, restrict_pose_ids=restrict_pose_ids,
+                            exclude_pose_ids=exclude_pose_ids, min_visibility=min_visibility)
+        centred = Embedding(np.asarray(query.mean, np.float32) - arr.origin, np.asarray(query.stddev, np.float32))
+        zq = query_samples(centred, self._eps[0])
+        return best_per_media(zq, centred.mean[0], arr.mean, arr.stddev, arr.scan, arr.rho, self._eps[1],
+                              arr.media_ids, mask, self.a, self.b, floor)
 
     def query_pose(self, pose_id: int, k: int = 20, exclude_own_media: bool = True, **options) -> list[Hit]:
         """Query by a library pose: its own embedding, itself excluded (and its media unless asked not to)."""
