@@ -113,7 +113,8 @@ class _Run:
             seen[str(path)] = i
             self._plan_one(i, str(raw), path)
         self.total = sum(j.to_do for j in self.jobs.values())
-        self.progress(0, self.total, "detecting")
+        if self.jobs:
+            self.progress(0, self.total, "detecting")
         return list(self.jobs.values())
 
     def _plan_one(self, i: int, raw: str, path: Path) -> None:
@@ -151,7 +152,7 @@ class _Run:
         from .keypoint_import import store_track
 
         try:
-            track = read_keypoint_file(media.path, self._progress_or_cancel)
+            track = read_keypoint_file(media.path, self._step(0.0, 0.5, cancellable=True))
         except Cancelled:
             raise
         except Exception as exc:  # noqa: BLE001 - MediaError, or anything a hostile file provokes
@@ -159,11 +160,11 @@ class _Run:
                 self.lib.remove_media(media.id)   # nothing readable: leave no pending entry behind
             text = str(exc) if isinstance(exc, MediaError) else f"{media.path}: {type(exc).__name__}: {exc}"
             return skipped(raw, text)
-        store_track(self.lib, media.id, track, Path(media.path).name, self.progress, self.cancel)
+        store_track(self.lib, media.id, track, Path(media.path).name, self._step(0.5, 0.8), self.cancel)
         w, h = track.size or (0, 0)
         n = int(track.frame_index.max()) + 1 if len(track) else 0
         self.lib.update_media(media.id, fps=track.fps, width=w, height=h, frames=n, status="done", error=None)
-        self._embed(self.progress)
+        self._embed(self._step(0.8, 1.0, counted=True))
         media = self.lib.media_info(media.id)
         return FileReport(raw, True, "; ".join(notes + [f"imported {track.source} keypoints: {media.frames} frames, "
                                                         f"{media.n_poses} poses"]), media.frames, media.n_poses, media.id)
@@ -296,11 +297,17 @@ class _Run:
         if self.model is not None:
             self.embedded += self.lib.ensure_embeddings(self.model, progress, self.cancel)
 
-    def _progress_or_cancel(self, done: int, total: int, message: str = "") -> None:
-        """The progress callback of a step with no cancel of its own: raises Cancelled when asked to stop."""
-        if self.cancel():
-            raise Cancelled(message or "cancelled")
-        self.progress(done, total, message)
+    def _step(self, lo: float, hi: float, cancellable: bool = False, counted: bool = False) -> Progress:
+        """Progress of one step of a keypoint import as the part [lo, hi] of one 0..1000 bar, so the bar only
+        moves forward (the step's own counts are in its messages; counted: appended to them). cancellable:
+        raises Cancelled when asked to stop, for a step with no cancel of its own."""
+        def report(done: int, total: int, message: str = "") -> None:
+            if cancellable and self.cancel():
+                raise Cancelled(message or "cancelled")
+            frac = min(1.0, done / total) if total > 0 else 0.0
+            text = f"{message}: {done:,} of {total:,}" if counted and total > 0 else message
+            self.progress(int(1000 * (lo + (hi - lo) * frac)), 1000, text)
+        return report
 
     def _mark_unfinished(self, status: str) -> None:
         for job in self.jobs.values():
