@@ -3,12 +3,10 @@ confidence threshold of the result list. Headless: jobs and pure functions over 
 """
 from __future__ import annotations
 
-import numpy as np
-
 from ..core.model_protocol import PoseModel
-from ..jobs import Job
-from .group_search import group_search_job
-from .search_jobs import IndexCache, ResultRow, SearchRequest
+from ..core.poses import Embedding
+from ..jobs import CancelCheck, Cancelled, Job, Progress
+from .search_jobs import IndexCache, ResultRow, SearchRequest, _mirrored_query
 from .snapshot import LibrarySnapshot
 
 
@@ -40,8 +38,38 @@ def looks_multiview(snapshot: LibrarySnapshot, tolerance: float = 0.02) -> bool:
 
 def per_media_search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: IndexCache,
                          req: SearchRequest) -> Job:
-    """The best match in each other media (each searched alone, so every view answers, however weak its
-    best frame); returns list[ResultRow], one per media, best first. req.k is ignored."""
-    search = group_search_job(snapshot, model, cache, req,
-                              lambda media_id: [np.asarray(snapshot.pose_ids[snapshot.media_ids == media_id])])
-    return lambda progress, cancel: best_per_media(search(progress, cancel))
+    """The best match in each other media, every view answering however weak its best frame, from one pass
+    over the index (PoseIndex.best_per_media: exact wherever the media matches above p's floor; a
+    per-media loop took a full query per media, hours at 4,445 media and 10M poses); returns
+    list[ResultRow], one per media, best first. req.k is ignored."""
+    def job(progress: Progress, cancel: CancelCheck) -> list[ResultRow]:
+        row = snapshot.row_of(req.pose_id)
+        if row < 0 or not snapshot.has_embeddings:
+            return []
+        progress(0, 2, "indexing")
+        index = cache.get(snapshot, model)
+        if cancel():
+            raise Cancelled()
+        progress(1, 2, "searching each view")
+        queries = [(Embedding(snapshot.mean[row:row + 1], snapshot.stddev[row:row + 1]), False)]
+        if req.mirror:
+            queries.append((_mirrored_query(snapshot, row, model), True))
+        exclude = (int(snapshot.media_ids[row]),) if req.exclude_same_media else ()
+        rows = []
+        for query, mirrored in queries:
+            found = index.best_per_media(query, exclude_media=exclude, restrict_pose_ids=req.restrict_pose_ids,
+                                         exclude_pose_ids=(req.pose_id,), min_visibility=req.min_visibility)
+            rows += [_result_row(snapshot, model, int(index.pose_ids[r]), float(p), mirrored)
+                     for r, p in zip(found.rows.tolist(), found.probability.tolist())]
+        progress(2, 2, "done")
+        return best_per_media(rows)
+    return job
+
+
+def _result_row(snapshot: LibrarySnapshot, model: PoseModel, pose_id: int, probability: float,
+                mirrored: bool) -> ResultRow:
+    calibration = getattr(model, "calibration", None)
+    conf = float(model.confidence(probability)) if calibration is not None and calibration.fitted else None
+    r = snapshot.row_of(pose_id)
+    return ResultRow(pose_id, int(snapshot.media_ids[r]), int(snapshot.frames[r]), probability, mirrored,
+                     confidence=conf)
