@@ -26,9 +26,10 @@ valid cost, so the path passes through such gaps at neutral cost and every A fra
 """
 from .api import MatchParams, align
 from .cost import (ATROUS_KERNEL, ATROUS_RATE, HUB_NEIGHBOURS, WINDOW_SLOPES, atrous_average, frame_distance,
-                   hub_corrected, lr_invariant_distance, paired_distance, sequence_cost)
+                   hub_corrected, lr_invariant_distance, sequence_cost)
 from .dtw import dtw
 from .export import ExportError, export_synced_video
+from .quadrature import paired_distance
 from .sequences import Alignment, align_sequences, kendall_tau, nearest_neighbour_map
 
 __all__ = [

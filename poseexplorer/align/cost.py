@@ -18,21 +18,19 @@ Two ways to get P for every frame pair:
 - "sampled": the method's estimator, K = 20 samples per pose with common random numbers
   (poseexplorer.core.probability), K x K = 400 distances per pair. Exact, but 25M pairs of two 5,000-frame
   videos would need 10^10 distances.
-- "quadrature" (default): the same expectation P = E[g(|z1 - z2|)], z1 - z2 ~ N(mu1 - mu2,
-  diag(s1^2 + s2^2)), computed deterministically: the first two moments of |z1 - z2|^2 are exact closed
-  forms (matrix products), the squared distance is matched to a gamma law whose cube root is close to
-  normal (Wilson-Hilferty), and E[g] is a 5-node Gauss-Hermite sum. It is smoother than the K=20 estimate
-  (no sampling noise) and agrees with a large-sample Monte Carlo value to about 1e-3; see tests/align.
+- "quadrature" (default): the same expectation computed deterministically (align/quadrature.py).
+
+Speed (benchmarks/sync_dtw.py): every full-matrix step works in blocks of rows on 2 threads (blocks.py),
+the hub correction's partial sorts included.
 """
 from __future__ import annotations
-
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ..core.poses import Embedding
 from ..core.probability import matching_probability
+from .blocks import run_blocks
+from .quadrature import MIN_P, least_distance, quadrature_probability
 
 ATROUS_KERNEL = 7
 ATROUS_RATE = 3
@@ -41,10 +39,7 @@ WINDOW_SLOPES: tuple[float, ...] = (0.5, 2.0**-0.5, 1.0, 2.0**0.5, 2.0)
 #: neighbours of the hub correction (hub_corrected); None or 0 turns it off
 HUB_NEIGHBOURS = 5
 _MIN_COST = float(-np.log(0.95))  # D = -log P with P <= 0.95
-_MIN_P = 1e-12
-_HERMITE_NODES = 4  # more nodes change P by < 1e-4: the gamma approximation dominates the error
-_HERMITE = [(x, w / np.sqrt(2.0 * np.pi)) for x, w in zip(*np.polynomial.hermite_e.hermegauss(_HERMITE_NODES))]
-_WORKERS = max(1, min(2, os.cpu_count() or 1))
+_HUB_BLOCK = 64
 
 
 def valid_rows(emb: Embedding, valid: np.ndarray | None = None) -> np.ndarray:
@@ -58,104 +53,6 @@ def valid_rows(emb: Embedding, valid: np.ndarray | None = None) -> np.ndarray:
     return ok
 
 
-def _pair_features(ea: Embedding, eb: Embedding):
-    """Per-frame features whose products give the moments of Y = |z1 - z2|^2 (float32, centred means).
-
-    E[Y]   = |m1|^2 + sum v1 + |m2|^2 + sum v2 - 2 m1.m2
-    Var[Y] = 2 sum (v1 + v2)^2 + 4 sum (m1 - m2)^2 (v1 + v2)
-           = [2 sum v1^2 + 4 sum m1^2 v1] + [2 sum v2^2 + 4 sum m2^2 v2]
-             + 4 v1.(v2 + m2^2) + 4 m1^2.v2 - 8 (m1 v1).m2 - 8 m1.(m2 v2)
-    with v = stddev^2. Returns ((A-features, B-features, row term, column term) for E[Y], same for Var[Y]).
-    """
-    origin = np.asarray(ea.mean, np.float64).mean(0)
-    m1 = np.asarray(ea.mean, np.float64) - origin
-    m2 = np.asarray(eb.mean, np.float64) - origin
-    v1, v2 = np.asarray(ea.stddev, np.float64) ** 2, np.asarray(eb.stddev, np.float64) ** 2
-    mean_terms = (-2.0 * m1, m2, (m1**2).sum(1) + v1.sum(1), (m2**2).sum(1) + v2.sum(1))
-    var_terms = (np.concatenate([4.0 * v1, 4.0 * m1**2, -8.0 * m1 * v1, -8.0 * m1], axis=1),
-                 np.concatenate([v2 + m2**2, v2, m2, m2 * v2], axis=1),
-                 2.0 * (v1**2).sum(1) + 4.0 * (m1**2 * v1).sum(1),
-                 2.0 * (v2**2).sum(1) + 4.0 * (m2**2 * v2).sum(1))
-    f32 = np.float32
-    return tuple(x.astype(f32) for x in mean_terms), tuple(x.astype(f32) for x in var_terms)
-
-
-def _moments_block(feats, rows: slice) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance of |z1 - z2|^2 for rows `rows` of A against all of B. -> 2 x (n, Tb) float32."""
-    (fa, fb, rm, cm), (ga, gb, rv, cv) = feats
-    mean = fa[rows] @ fb.T
-    mean += rm[rows, None]
-    mean += cm[None]
-    var = ga[rows] @ gb.T
-    var += rv[rows, None]
-    var += cv[None]
-    return mean, var
-
-
-def _expected_p(mean: np.ndarray, var: np.ndarray, a: float, b: float, out: np.ndarray,
-                neg_log: bool = False) -> np.ndarray:
-    """E[p(sqrt(Y))] for Y with the given mean and variance (gamma law, Wilson-Hilferty, Gauss-Hermite).
-
-    In place on float32 blocks: the 25M pairs of two 5,000-frame videos are done in a few hundred ms.
-    """
-    np.maximum(mean, 1e-12, out=mean)
-    np.maximum(var, 1e-20, out=var)
-    cube = np.cbrt(mean)
-    # shape k = mean^2 / var; mu_c = cbrt(mean) (1 - 1/(9k)); sd_c = cbrt(mean) / sqrt(9k)
-    sd = np.sqrt(var, out=var)
-    sd /= mean
-    sd *= cube
-    sd *= np.float32(1.0 / 3.0)
-    mu = cube - sd * sd / cube
-    out[...] = np.float32(0.05)
-    c = np.empty_like(mean)
-    for x, w in _HERMITE:
-        np.multiply(sd, np.float32(x), out=c)
-        c += mu
-        np.maximum(c, 0.0, out=c)
-        dist = np.sqrt(c, out=mean)
-        dist *= c  # c^(3/2) = the distance
-        dist *= np.float32(a)
-        dist -= np.float32(b)
-        np.exp(dist, out=dist)
-        dist += 1.0
-        np.divide(np.float32(0.9 * w), dist, out=dist)
-        out += dist
-    if neg_log:  # the distance kernel D = -log P, while the block is in cache
-        np.maximum(out, _MIN_P, out=out)
-        np.log(out, out=out)
-        np.negative(out, out=out)
-    return out
-
-
-def quadrature_probability(ea: Embedding, eb: Embedding, a: float, b: float, block: int = 64,
-                           neg_log: bool = False) -> np.ndarray:
-    """P = E[0.9 sigmoid(-a |z1 - z2| + b) + 0.05] for every pair, deterministic. -> (Ta, Tb) float32.
-
-    neg_log: return -log P instead (computed block by block).
-    """
-    feats = _pair_features(ea, eb)
-    out = np.empty((len(ea), len(eb)), np.float32)
-
-    def run(start: int) -> None:
-        rows = slice(start, min(start + block, len(ea)))
-        _expected_p(*_moments_block(feats, rows), a, b, out=out[rows], neg_log=neg_log)
-
-    _run_blocks(run, range(0, len(ea), block), len(ea) * len(eb))
-    return out
-
-
-def paired_distance(emb_a: Embedding, emb_b: Embedding, a: float, b: float) -> np.ndarray:
-    """-log P of row i of A against row i of B only (quadrature), e.g. along a path. -> (N,) float32."""
-    if len(emb_a) != len(emb_b):
-        raise ValueError(f"paired_distance needs as many rows in A as in B, got {len(emb_a)} and {len(emb_b)}")
-    delta = np.asarray(emb_a.mean, np.float64) - np.asarray(emb_b.mean, np.float64)
-    v = np.asarray(emb_a.stddev, np.float64) ** 2 + np.asarray(emb_b.stddev, np.float64) ** 2
-    mean = (delta**2 + v).sum(1).astype(np.float32)
-    var = (2.0 * v**2 + 4.0 * delta**2 * v).sum(1).astype(np.float32)
-    return _expected_p(mean, var, a, b, out=np.empty(len(mean), np.float32), neg_log=True)
-
-
 def frame_distance(emb_a: Embedding, emb_b: Embedding, a: float, b: float, method: str = "quadrature",
                    k: int = 20, seed: int = 0) -> np.ndarray:
     """D = -log P between every frame of A and every frame of B. -> (Ta, Tb) (float32 for quadrature).
@@ -167,7 +64,7 @@ def frame_distance(emb_a: Embedding, emb_b: Embedding, a: float, b: float, metho
     if method != "sampled":
         raise ValueError(f"unknown cost method {method!r}; use 'quadrature' or 'sampled'")
     prob = matching_probability(emb_a, emb_b, a, b, k=k, seed=seed)
-    return -np.log(np.clip(prob, _MIN_P, None))
+    return -np.log(np.clip(prob, MIN_P, None))
 
 
 def lr_invariant_distance(emb_a: Embedding, emb_b: Embedding, mirrored_b: Embedding | None, a: float, b: float,
@@ -178,9 +75,11 @@ def lr_invariant_distance(emb_a: Embedding, emb_b: Embedding, mirrored_b: Embedd
     a whole-sequence mirror choice; the per-pair minimum does not care, at the price of matching true
     mirror-image poses too. measure: frame_distance's method, k, seed.
     """
-    dist = frame_distance(emb_a, emb_b, a, b, **measure)
     if mirrored_b is None:
-        return dist
+        return frame_distance(emb_a, emb_b, a, b, **measure)
+    if measure.get("method", "quadrature") == "quadrature":   # both in one pass over the blocks
+        return least_distance(emb_a, [emb_b, mirrored_b], a, b)
+    dist = frame_distance(emb_a, emb_b, a, b, **measure)
     return np.minimum(dist, frame_distance(emb_a, mirrored_b, a, b, **measure), out=dist)
 
 
@@ -193,21 +92,36 @@ def hub_corrected(dist: np.ndarray, k: int = HUB_NEIGHBOURS) -> np.ndarray:
     """
     if k < 1:
         raise ValueError(f"the hub correction needs k >= 1 neighbours, got {k}")
-    out = np.array(dist, np.float32)  # a copy; the partial sorts below go block by block (memory)
-    rows = _smallest_mean(out, min(k, out.shape[1]))
-    cols = _smallest_mean(out.T, min(k, out.shape[0]))
-    out -= (0.5 * (rows - rows.mean())).astype(np.float32)[:, None]
-    out -= (0.5 * (cols - cols.mean())).astype(np.float32)[None]
-    return np.maximum(out, np.float32(_MIN_COST), out=out)
+    out = np.array(dist, np.float32)  # a copy, worked on in blocks of rows
+    rows, cols = _smallest_means(out, min(k, out.shape[1]), min(k, out.shape[0]))
+    row_term = (0.5 * (rows - rows.mean())).astype(np.float32)
+    col_term = (0.5 * (cols - cols.mean())).astype(np.float32)
 
+    def correct(r0: int) -> None:
+        block = out[r0:r0 + _HUB_BLOCK]
+        block -= row_term[r0:r0 + _HUB_BLOCK, None]
+        block -= col_term[None]
+        np.maximum(block, np.float32(_MIN_COST), out=block)
 
-def _smallest_mean(dist: np.ndarray, k: int, block: int = 256) -> np.ndarray:
-    """(rows,) float64: the mean of the k smallest entries of each row."""
-    out = np.empty(len(dist))
-    for r0 in range(0, len(dist), block):
-        part = np.partition(dist[r0:r0 + block], k - 1, axis=1)[:, :k]
-        out[r0:r0 + block] = part.mean(1, dtype=np.float64)
+    run_blocks(correct, range(0, len(out), _HUB_BLOCK), out.size)
     return out
+
+
+def _smallest_means(dist: np.ndarray, k_row: int, k_col: int) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of the k_row smallest entries of each row and of the k_col smallest of each column, both
+    float64. Each block of rows gives its rows' means and its k_col smallest per column; the columns' k_col
+    smallest are among those candidates."""
+    rows = np.empty(len(dist))
+    candidates: dict[int, np.ndarray] = {}
+
+    def run(r0: int) -> None:
+        block = dist[r0:r0 + _HUB_BLOCK]
+        rows[r0:r0 + len(block)] = np.partition(block, k_row - 1, axis=1)[:, :k_row].mean(1, dtype=np.float64)
+        candidates[r0] = np.partition(block, k_col - 1, axis=0)[:k_col] if len(block) > k_col else block
+
+    run_blocks(run, range(0, len(dist), _HUB_BLOCK), dist.size)
+    pool = np.concatenate([candidates[r0] for r0 in sorted(candidates)])
+    return rows, np.partition(pool, k_col - 1, axis=0)[:k_col].mean(0, dtype=np.float64)
 
 
 def atrous_offsets(kernel: int = ATROUS_KERNEL, rate: int = ATROUS_RATE) -> np.ndarray:
@@ -296,18 +210,8 @@ def _atrous_separable(dist: np.ndarray, ok_a: np.ndarray, ok_b: np.ndarray, kern
                 mean = _window_sum(dist, r0, r1, off_a, off_b) / (shift_a[r0:r1] @ shift_b.T)
             np.fmin(total[r0:r1], mean, out=total[r0:r1])
 
-    _run_blocks(run, range(0, ta, block), ta * tb * len(windows))
+    run_blocks(run, range(0, ta, block), ta * tb * len(windows))
     return total
-
-
-def _run_blocks(run, starts, cells: int) -> None:
-    """Run run(start) for every block; on 2 threads when the matrix is large (ufuncs release the GIL)."""
-    if cells < 1_000_000 or _WORKERS == 1:
-        for start in starts:
-            run(start)
-    else:
-        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-            list(pool.map(run, starts))
 
 
 def sequence_cost(emb_a: Embedding, emb_b: Embedding, a: float, b: float, *, kernel: int = ATROUS_KERNEL,

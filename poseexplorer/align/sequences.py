@@ -6,8 +6,9 @@ import numpy as np
 
 from ..core.model_protocol import ProbabilityParams
 from ..core.poses import Embedding
-from .cost import ATROUS_KERNEL, ATROUS_RATE, HUB_NEIGHBOURS, WINDOW_SLOPES, paired_distance, sequence_cost
+from .cost import ATROUS_KERNEL, ATROUS_RATE, HUB_NEIGHBOURS, WINDOW_SLOPES, sequence_cost
 from .dtw import dtw
+from .quadrature import paired_distance
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from poseexplorer.align import cost as C
+from poseexplorer.align.quadrature import moments_block, pair_features, paired_distance, quadrature_probability
 from poseexplorer.core.poses import Embedding
 from poseexplorer.core.probability import matching_probability
 
@@ -31,7 +32,7 @@ def test_quadrature_matches_a_large_monte_carlo(a, b):
     eb = Embedding(ea.mean + np.random.default_rng(2).normal(0, 0.3, ea.mean.shape).astype(np.float32),
                    random_embedding(12, 3).stddev)
     mc = monte_carlo_probability(ea, eb, a, b, 20_000, seed=4)
-    quad = np.diag(C.quadrature_probability(ea, eb, a, b))
+    quad = np.diag(quadrature_probability(ea, eb, a, b))
     np.testing.assert_allclose(quad, mc, atol=4e-3)
     sampled = np.diag(matching_probability(ea, eb, a, b))  # the K=20 estimator is much noisier
     assert np.abs(quad - mc).mean() < np.abs(sampled - mc).mean()
@@ -42,7 +43,7 @@ def test_moments_match_the_definition():
     m1, m2 = ea.mean.astype(float), eb.mean.astype(float)
     v = ea.stddev.astype(float)[:, None] ** 2 + eb.stddev.astype(float)[None] ** 2
     delta = m1[:, None] - m2[None]
-    mean, var = C._moments_block(C._pair_features(ea, eb), slice(0, 9))
+    mean, var = moments_block(pair_features(ea, eb), slice(0, 9))
     np.testing.assert_allclose(mean, (delta**2 + v).sum(-1), rtol=1e-4)
     np.testing.assert_allclose(var, (2 * v**2 + 4 * delta**2 * v).sum(-1), rtol=1e-3)
 
@@ -264,7 +265,7 @@ def test_sequence_cost_with_mirrored_b_windows_the_per_pair_minimum(gaps):
 
 def test_paired_distance_is_the_diagonal_of_frame_distance():
     ea, eb = random_embedding(13, 47), random_embedding(13, 48)
-    np.testing.assert_allclose(C.paired_distance(ea, eb, 0.7, 0.3), np.diag(C.frame_distance(ea, eb, 0.7, 0.3)),
+    np.testing.assert_allclose(paired_distance(ea, eb, 0.7, 0.3), np.diag(C.frame_distance(ea, eb, 0.7, 0.3)),
                                rtol=1e-5)
     with pytest.raises(ValueError, match="as many rows"):
-        C.paired_distance(ea, eb[:4], 0.7, 0.3)
+        paired_distance(ea, eb[:4], 0.7, 0.3)

@@ -98,7 +98,7 @@ class ProbabilisticScorer:
     def similarity(self, query: Embedding, index: Embedding) -> np.ndarray:
         a, b = float(self.model.a), float(self.model.b)
         if self.method == "quadrature":
-            from poseexplorer.align.cost import quadrature_probability
+            from poseexplorer.align.quadrature import quadrature_probability
 
             return quadrature_probability(query, index, a, b).astype(np.float64)
         cand = nearest_means(query.mean, index.mean, self.shortlist)
