@@ -5,7 +5,8 @@ clock never waits for a decoder: the request is for the frame due when the answe
 decoder's recent latency ahead of the clock); a frame that arrives early waits for the tick that reaches
 it; one more than LATE_S of wall time behind the clock is dropped. `LaneSchedule` keeps that bookkeeping
 and makes those decisions for one video; the times it needs are passed in (no clock, no threads, no Qt),
-so it is tested with plain numbers. The Qt players (poseexplorer.gui.sync.players) only carry them out.
+so it is tested with plain numbers. The Qt players (poseexplorer.gui.sync.players) and the main viewer
+(poseexplorer.gui.panels.viewer_panel) only carry them out.
 """
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ class LaneSchedule:
     pending: tuple[int, Any] | None = None
     latency: float = 0.0
     asked_at: float = 0.0
+
+    def restart(self, fps: float) -> None:
+        """Playback starts or stops (at `fps`): nothing is held or awaited; the decoder's latency is kept."""
+        self.fps, self.requested, self.in_flight, self.pending = float(fps), -1, False, None
 
     def forget_shown(self) -> None:
         """The picture must be made again (a nudge, skeletons toggled): nothing counts as shown or asked."""

@@ -104,3 +104,12 @@ def test_bookkeeping_of_requests_and_redraws():
     s.forget_shown()
     assert (s.shown, s.requested, s.pending) == (-1, -1, None)
     assert s.lookahead_s(9.9, 2.0, duration_s=10.0) == 10.0
+
+
+def test_restart_forgets_requests_and_held_frames_but_keeps_the_latency():
+    s = LaneSchedule(fps=30.0, latency=0.05)
+    s.asked(10, 1.0)
+    s.pending = (12, "picture")
+    s.restart(25.0)
+    assert (s.fps, s.requested, s.in_flight, s.pending, s.latency) == (25.0, -1, False, None, 0.05)
+    assert s.needs_request(3)

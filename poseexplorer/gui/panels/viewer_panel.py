@@ -6,7 +6,8 @@ Media are opened and frames decoded, converted and scaled to the view's size by 
 (newest request wins); the GUI thread shows "opening…" until the first frame arrives, then only paints.
 While playing, a wall clock (poseexplorer.align.playback) says which frame is due; the decoder is asked
 for the frame due when its answer will arrive (its recent latency ahead), an early frame waits for its
-tick, one more than LATE_S behind the clock is dropped, so playback keeps the real rate and the
+tick, one more than LATE_S behind the clock is dropped (align.playback_schedule.LaneSchedule, as in the
+Sync panel's players), so playback keeps the real rate and the
 app's current frame is always the picture on screen.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QLabel, QToolButton, QVBoxLayout, QWidget
 
 from ...align.playback import advance_in_range, frame_at, time_of
+from ...align.playback_schedule import LaneSchedule
 from ..frame_loader import DecodedFrame, FrameLoader
 from ...session.people import frame_people, person_at
 from ...session.snapshot import percentile_of
@@ -31,7 +33,6 @@ FRAME_NUMBERING = "Frames are numbered from 0 (the first frame is frame 0), as i
 NO_MEDIA = ("No media open.\nDrop videos or image folders on the window, or use File > Open;\n"
             "an imported file opens here when its import is done.")
 TICK_MS = 10
-LATE_S = 0.15          # a decoded frame further behind the clock than this (wall time) is dropped
 STILLS_FPS = 10.0      # the rate image folders (and media without a known rate) play at
 
 
@@ -53,10 +54,7 @@ class ViewerPanel(QWidget):
         self.play_range: tuple[int, int] | None = None   # in and out frames, None: the whole media
         self.counts = {"shown": 0, "dropped": 0}          # frames presented / dropped while playing
         self._time = 0.0
-        self._latency = 0.03             # seconds from a request to its frame, smoothed
-        self._asked_at = 0.0
-        self._in_flight = -1             # the frame asked of the decoder while playing, -1: none
-        self._pending: tuple[int, DecodedFrame] | None = None   # decoded ahead, waiting for its time
+        self.schedule = LaneSchedule(fps=STILLS_FPS, latency=0.03)   # what is asked, held, shown while playing
         self._presenting: DecodedFrame | None = None             # the picture of the frame being selected
         self._build()
         self.view.set_message(NO_MEDIA)
@@ -162,7 +160,7 @@ class ViewerPanel(QWidget):
             frame = start                      # outside the range, or at its end: from the in point
             self.state.select_frame(self.state.media_id, frame)
         self._time = time_of(frame, self.fps())
-        self._pending, self._in_flight = None, -1
+        self.schedule.restart(self.fps())
         self._wall.start()
         self.timer.start()
         self.transport.show_playing(True)
@@ -172,7 +170,7 @@ class ViewerPanel(QWidget):
         if not self.playing:
             return
         self.timer.stop()
-        self._pending, self._in_flight = None, -1
+        self.schedule.restart(self.fps())
         self.transport.show_playing(False)
         m = self._media()
         if m is not None and m.kind != "keypoints" and self.shown_frame != self.state.frame >= 0:
@@ -198,29 +196,24 @@ class ViewerPanel(QWidget):
             self.state.select_frame(m.media_id, due)
 
     def _play_frame(self, path: str, due: int) -> None:
-        if self._pending is not None and (self._pending[0] <= due or self._pending[0] - due > self._ahead_frames()):
-            frame, picture = self._pending
-            self._pending = None
-            self._present(frame, picture, due)
-        if self._in_flight < 0 and self._pending is None:
-            fps = self.fps()
-            start, end = self.range_frames()
-            ahead_s = self._time + self.transport.speed.value() * self._latency
-            ahead = min(frame_at(ahead_s, fps, self.n_frames()), end)
-            if ahead < due:                           # the range loops before the decoder would answer
-                ahead = start
-            if ahead != self.shown_frame:
-                self._in_flight, self._asked_at = ahead, time.perf_counter()
-                self.loader.request(path, ahead, self.view.display_box())
-
-    def _ahead_frames(self) -> float:
-        """How many frames ahead of the clock a decoded frame may be and still wait for its time."""
-        return max(2.0, 2.0 * self._latency * self.transport.speed.value() * self.fps())
+        s, speed = self.schedule, self.transport.speed.value()
+        s.wanted = due
+        held = s.take_due(speed)
+        if held is not None:
+            self._present(*held, due)
+        start, end = self.range_frames()
+        ahead = min(frame_at(s.lookahead_s(self._time, speed, float("inf")), self.fps(), self.n_frames()), end)
+        if ahead < due:                               # the range loops before the decoder would answer
+            ahead = start
+        s.shown = self.shown_frame
+        if s.needs_request(ahead):
+            s.asked(ahead, time.perf_counter())
+            self.loader.request(path, ahead, self.view.display_box())
 
     def _present(self, frame: int, picture: DecodedFrame, due: int) -> None:
         """Show a frame decoded while playing and make it the current one, unless it is too late."""
-        late_s = (due - frame) / self.fps() / max(self.transport.speed.value(), 1e-6)
-        if not 0.0 <= late_s <= LATE_S:
+        self.schedule.wanted = due
+        if not self.schedule.on_time(frame, self.transport.speed.value()):
             self.counts["dropped"] += 1
             return
         self.counts["shown"] += 1
@@ -270,7 +263,7 @@ class ViewerPanel(QWidget):
             self._redraw_pose()
         else:
             if self.playing:                         # chosen elsewhere while playing: play on from there
-                self._time, self._pending = time_of(frame, self.fps()), None
+                self._time, self.schedule.pending = time_of(frame, self.fps()), None
             self.loader.request(m.path, frame, self.view.display_box())
 
     def _view_resized(self) -> None:
@@ -283,12 +276,12 @@ class ViewerPanel(QWidget):
         m = self._media()
         if m is None or path != m.path:
             return
-        if self.playing and index == self._in_flight:
-            self._in_flight = -1
-            self._latency = 0.7 * self._latency + 0.3 * (time.perf_counter() - self._asked_at)
-            due = frame_at(self._time, self.fps(), self.n_frames())
-            if index > due and index - due <= self._ahead_frames():
-                self._pending = (index, frame)      # decoded ahead: shown by the tick that reaches it
+        s = self.schedule
+        if self.playing and s.in_flight and index == s.requested:
+            s.arrived(time.perf_counter())
+            s.wanted = due = frame_at(self._time, self.fps(), self.n_frames())
+            if s.should_hold(index, self.transport.speed.value()):
+                s.pending = (index, frame)          # decoded ahead: shown by the tick that reaches it
             else:
                 self._present(index, frame, due)
             self._play_frame(path, frame_at(self._time, self.fps(), self.n_frames()))
