@@ -127,12 +127,18 @@ def run_index(args: argparse.Namespace) -> int:
     from .indexer import IndexCancelled, index_paths
     from .schema import LibraryError
 
-    model = _load_model(args, required=False)
     library = _library_path(args)
     workers = _sane_workers(args.workers, getattr(args, "engine", "pool"))
     if not library.parent.exists():
         print(f"note: creating the folder {library.parent} for a new library", file=sys.stderr)
     bar = TqdmProgress(desc="index", unit="frame")
+    if not getattr(args, "no_embed", False):
+        bar(0, 0, "loading the embedding model")   # seconds (torch): the counter shows from the start
+    try:
+        model = _load_model(args, required=False)
+    except BaseException:
+        bar.close()
+        raise
     try:
         with _CtrlC() as ctrl_c:
             report = index_paths(library, args.paths, model=model, workers=workers, engine=args.engine,
