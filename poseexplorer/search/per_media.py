@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bounds import ball_radii, row_bounds
-from .ranking import _SLACK, score_rows
+from .ranking import _SLACK, scan_product, score_rows
 
 
 #: P at or below this is p's floor of 0.05 up to float32 rounding: no match at all
@@ -64,9 +64,8 @@ def best_per_media(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.
     u = zq - mq[None]
     u_norm = np.sqrt((u**2).sum(1))
     rho_q = float(u_norm.max())
-    dm = scan[:, :-2] @ (-2.0 * mq)  # |m - q|^2 - |q|^2, then the distance itself
-    dm += scan[:, -1]
-    dm += scan[:, -2] ** 2
+    dm = scan_product(scan, mq)  # |m - q|^2 - |q|^2 - rho^2, then the distance itself
+    dm += np.asarray(rho, np.float32) ** 2
     dm += np.float32(mq @ mq)
     np.sqrt(np.maximum(dm, 0, out=dm), out=dm)
     d = dm[rows]

@@ -107,12 +107,25 @@ def scan_rows(mean: np.ndarray, rho: np.ndarray) -> np.ndarray:
     return out
 
 
-def ball_candidates(scan: np.ndarray, mq: np.ndarray, radius: float) -> np.ndarray:
+def scan_product(scan: np.ndarray, mq: np.ndarray, radius: float = 0.0) -> np.ndarray:
+    """(N,) float32 |mean_j|^2 - rho_j^2 - 2 mean_j . mq - 2 radius rho_j: one pass over `scan` (scan_rows)."""
+    mq = np.asarray(mq, np.float32)
+    return scan @ np.concatenate([-2.0 * mq, [-2.0 * radius, 1.0]]).astype(np.float32)
+
+
+def ball_candidates(scan: np.ndarray, mq: np.ndarray, radius: float, product: np.ndarray | None = None,
+                    rho: np.ndarray | None = None) -> np.ndarray:
     """Rows j with |mean_j - mq| <= rho_j + radius, in one pass over `scan` (scan_rows):
-    |m - q|^2 <= (rho + R)^2  <=>  (|m|^2 - rho^2) - 2 m.q - 2 R rho <= R^2 - |q|^2."""
+    |m - q|^2 <= (rho + R)^2  <=>  (|m|^2 - rho^2) - 2 m.q - 2 R rho <= R^2 - |q|^2.
+    product, rho: scan_product(scan, mq) (radius 0) when already computed, and rho (N,) contiguous (the
+    scan's column); then only (N,) arrays are read."""
     mq = np.asarray(mq, np.float32)
     r = np.float32(radius)
-    y = scan @ np.concatenate([-2.0 * mq, [-2.0 * r, 1.0]]).astype(np.float32)
+    if product is None:
+        y = scan_product(scan, mq, radius)
+    else:
+        y = np.asarray(rho, np.float32) * (-2.0 * r)
+        y += product
     return np.flatnonzero(y <= r * r - np.float32(mq @ mq))
 
 
@@ -130,10 +143,11 @@ def rank_fast(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndarr
     rho_q = float(np.sqrt((u**2).sum(1)).max())
     n_allowed = len(mean) if allowed is None else int(np.count_nonzero(allowed))
     m0 = min(max(8 * k, 256), n_allowed)
-    if first is None or len(first) < min(k, n_allowed):
-        dm2 = scan[:, :-2] @ (-2.0 * mq)  # |m - q|^2 - |q|^2 = (|m|^2 - rho^2) + rho^2 - 2 m.q
-        dm2 += scan[:, -1]
-        dm2 += scan[:, -2] ** 2
+    product = None
+    if first is None or len(first) < min(k, n_allowed):  # one pass over scan serves both stages
+        product = scan_product(scan, mq)
+        dm2 = rho * rho
+        dm2 += product  # |m - q|^2 - |q|^2
         if allowed is not None:
             np.copyto(dm2, np.float32(np.inf), where=~allowed)
         first = _nearest(dm2, m0)
@@ -143,7 +157,7 @@ def rank_fast(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndarr
     reach = inverse_p(float(tau), a, b) + _SLACK
     # stage 1, the ball bound over all rows in one pass: |Delta| - rho_j <= x (bounds.ball_radius)
     x = ball_radius(np.sqrt((u**2).sum(1)), tau, a, b) + _SLACK
-    cand = ball_candidates(scan, mq, x) if np.isfinite(x) else np.arange(len(mean))
+    cand = ball_candidates(scan, mq, x, product, rho) if np.isfinite(x) else np.arange(len(mean))
     keep = ~np.isin(cand, first)
     if allowed is not None:
         keep &= allowed[cand]

@@ -8,7 +8,7 @@ import numpy as np
 from poseexplorer.core.probability import noise_table, probability_from_distance
 from poseexplorer.search import PoseIndex
 from poseexplorer.search.bounds import ball_radius, pair_bound, projection_terms, row_bounds
-from poseexplorer.search.ranking import ball_candidates, scan_rows, score_by_bound, score_rows, top_indices
+from poseexplorer.search.ranking import ball_candidates, scan_product, scan_rows, score_by_bound, score_rows, top_indices
 from poseexplorer.search.synthetic import synthetic_library
 
 A, B = 3.36, 14.9  # the bundled model's slope and offset: p falls from 0.95 to 0.05 between d = 3.5 and 5.4
@@ -113,8 +113,10 @@ def test_ball_candidates_equal_the_direct_test():
     scan = scan_rows(mean, rho)
     for r in (0.5, 2.0, 4.0):
         got = ball_candidates(scan, mean[3], r)
+        assert np.array_equal(got, ball_candidates(scan, mean[3], r, scan_product(scan, mean[3]), rho))
         slow = np.flatnonzero(np.linalg.norm(mean.astype(np.float64) - mean[3], axis=1) <= rho + r)
         # float32 rounding may only differ for rows on the boundary
         diff = np.setxor1d(got, slow)
         d = np.linalg.norm(mean[diff].astype(np.float64) - mean[3], axis=1) - rho[diff] - r
         assert (np.abs(d) < 1e-3).all()
+
