@@ -15,28 +15,25 @@ the detections), otherwise by loading it into the given AppState. The trainer is
 """
 from __future__ import annotations
 
-from collections import deque
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QDialog, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
-    QSplitter, QVBoxLayout, QWidget,
+    QDialog, QHBoxLayout, QMessageBox, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
 from .job_runner import JobHandle, JobRunner
-from .training.curves import TrainingCurves
 from .training.model_registry import remember_model
 from .training.process import trainer_job
 from .training.run_plan import QUICK_RUN, RunPlan, plan_job
 from .training.run_text import metrics_log_line, validation_note
+from .training.run_view import RunView
 from .training.settings_form import TrainingSettingsForm
 from .views.wheel_guard import install_wheel_guard
 
 POLL_MS = 500
 CLOSE_WAIT_MS = 30_000
-_LOG_LINES = 200
 
 
 def default_runs_dir() -> Path:
@@ -76,7 +73,6 @@ class TrainingDialog(QDialog):
         self.runner: JobRunner = runner or (window_runner if isinstance(window_runner, JobRunner) else JobRunner(self))
         #: running jobs by kind: "check", "plan", "train", "export", "load"
         self._jobs: dict[str, JobHandle] = {}
-        self._output: deque[str] = deque(maxlen=_LOG_LINES)
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
@@ -90,26 +86,12 @@ class TrainingDialog(QDialog):
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(430)
-        right = QWidget()
-        v = QVBoxLayout(right)
-        v.setContentsMargins(0, 0, 0, 0)
-        self.curves = TrainingCurves()
-        v.addWidget(self.curves, 1)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1)
-        self.bar.setValue(0)
-        v.addWidget(self.bar)
-        self.status = QLabel("Choose data folders and press Start.")
-        self.status.setWordWrap(True)
-        v.addWidget(self.status)
-        self.log = QPlainTextEdit()
-        self.log.setReadOnly(True)
-        self.log.setMaximumHeight(110)
-        self.log.setPlaceholderText("trainer output")
-        v.addWidget(self.log)
+        self.run_view = RunView()
+        self.curves, self.bar = self.run_view.curves, self.run_view.bar
+        self.status, self.log = self.run_view.status, self.run_view.log
         split = QSplitter()
         split.addWidget(scroll)
-        split.addWidget(right)
+        split.addWidget(self.run_view)
         split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
@@ -293,26 +275,15 @@ class TrainingDialog(QDialog):
 
     def _start_trainer(self, kind: str, name: str, args: list[str], cwd: str) -> None:
         """Run a trainer command as a job; its output goes to the log, its end to _on_ended."""
-        self._output.clear()
+        self.run_view.start_output()
         self._run(kind, trainer_job(*args, cwd=cwd), name,
                   lambda code: self._on_ended(code), lambda msg: self._on_ended(None, failure=msg),
-                  lambda: self._on_ended(None), lambda _d, _t, text: self._on_output(text))
-
-    def _on_output(self, text: str) -> None:
-        lines = [seg.split("\r")[-1] for seg in text.split("\n")]   # tqdm redraws: keep each line's last state
-        for line in lines:
-            if line.strip():
-                self._output.append(line)
-                self.log.appendPlainText(line)
-
-    def log_tail(self, lines: int = 6) -> str:
-        """The trainer command's last output lines."""
-        return "\n".join(list(self._output)[-lines:])
+                  lambda: self._on_ended(None), lambda _d, _t, text: self.run_view.append_output(text))
 
     def _on_ended(self, code: int | None, failure: str = "") -> None:
         """A trainer command ended with this exit code (None: cancelled, or the job failed with `failure`)."""
         if failure:
-            self._output.append(failure)
+            self.run_view.append_output(failure)
         mode, self._mode = self._mode, ""
         if mode == "export":
             self._export_ended(-1 if code is None else code)
@@ -329,7 +300,7 @@ class TrainingDialog(QDialog):
         elif event == "cancelled":
             self.status.setText(f"Cancelled at step {p.step}; a checkpoint was saved. Resume continues it.")
         else:
-            why = p.message or self.log_tail() or f"exit code {code}"
+            why = p.message or self.run_view.output_tail() or f"exit code {code}"
             self._problem(f"Training stopped with an error:\n{why}")
         self.runEnded.emit(event)
 
@@ -364,7 +335,7 @@ class TrainingDialog(QDialog):
     def _export_ended(self, code: int) -> None:
         files = sorted(self.export_dir().glob("*.safetensors"), key=lambda p: p.stat().st_mtime)
         if code != 0 or not files:
-            self._problem(f"Export failed:\n{self.log_tail() or f'exit code {code}'}")
+            self._problem(f"Export failed:\n{self.run_view.output_tail() or f'exit code {code}'}")
             return
         self._exported = files[-1]
         remember_model(self._exported)
