@@ -194,21 +194,33 @@ def _atrous_separable(dist: np.ndarray, ok_a: np.ndarray, ok_b: np.ndarray, kern
     along each local slope in `slopes`, the least of them per cell.
 
     The window sums are shifted adds over blocks of rows (cache-sized, on 2 threads); the counts factor
-    as sum_k va[i+oa_k] vb[j+ob_k], one small matrix product per block. NaN where the whole window is missing.
+    as sum_k va[i+oa_k] vb[j+ob_k], one small matrix product per block, or, for a block whose rows see
+    every window offset valid (most of them), the per-column count alone: a multiply by its inverse.
+    NaN where the whole window is missing.
     """
     ta, tb = dist.shape
     windows = []
     for s in slopes:
         off_a, off_b = window_offsets(kernel, rate, s)
-        windows.append((off_a, off_b, _shift_table(ok_a, off_a), _shift_table(ok_b, off_b)))
-    total = np.full_like(dist, np.nan)
+        shift_a, shift_b = _shift_table(ok_a, off_a), _shift_table(ok_b, off_b)
+        with np.errstate(divide="ignore"):
+            per_column = (1.0 / shift_b.sum(1)).astype(np.float32)   # inf where no offset is valid
+        windows.append((off_a, off_b, shift_a, shift_b, per_column))
+    total = np.empty_like(dist)
 
     def run(r0: int) -> None:
         r1 = min(ta, r0 + block)
-        for off_a, off_b, shift_a, shift_b in windows:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = _window_sum(dist, r0, r1, off_a, off_b) / (shift_a[r0:r1] @ shift_b.T)
-            np.fmin(total[r0:r1], mean, out=total[r0:r1])
+        for n, (off_a, off_b, shift_a, shift_b, per_column) in enumerate(windows):
+            mean = _window_sum(dist, r0, r1, off_a, off_b)
+            with np.errstate(invalid="ignore", divide="ignore"):   # 0/0: the whole window is missing
+                if shift_a[r0:r1].all():
+                    mean *= per_column
+                else:
+                    mean /= shift_a[r0:r1] @ shift_b.T
+            if n == 0:
+                total[r0:r1] = mean
+            else:
+                np.fmin(total[r0:r1], mean, out=total[r0:r1])
 
     run_blocks(run, range(0, ta, block), ta * tb * len(windows))
     return total
