@@ -9,6 +9,8 @@ PoseIndex over the snapshot), search_job (top 12) and per_media_search_job (best
 library poses. References in the same run: the top 12 by exhaustive scoring (every pose scored), and the best
 frame of every media from that same exhaustive pass; the former per-media loop (group_search_job) timed on
 --loop-media media and multiplied out. Printed: seconds per step, agreement, peak RSS, load average.
+library_open.py fills the embeddings with N(0, I) noise unless search_scale.py's library is found: --embeddings
+puts embeddings shaped like the bundled model's into the library's columns instead.
 """
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=3)
     ap.add_argument("--loop-media", type=int, default=3)
     ap.add_argument("--exhaustive-queries", type=int, default=1, help="queries checked by scoring every pose")
+    ap.add_argument("--embeddings", type=Path, help="a folder with mean.npy and stddev.npy (e.g. search_scale.py's "
+                    "--dir): copied over the library's memory-mapped embedding columns before opening")
     args = ap.parse_args()
     import poseexplorer as px
     from poseexplorer.jobs import never_cancel, no_progress
@@ -51,6 +55,8 @@ def main() -> None:
     run = lambda job: job(no_progress, never_cancel)  # noqa: E731
     snap, t_first = timed(lambda: run(snapshot_job(str(args.library), model)))
     del snap
+    if args.embeddings:
+        _replace_embeddings(args.library, args.embeddings)
     snap, t_open = timed(lambda: run(snapshot_job(str(args.library), model)))
     n, n_media = len(snap), len(snap.media)
     print(f"library {args.library}: {n:,} poses, {n_media:,} media; load average {os.getloadavg()[0]:.1f} "
@@ -64,17 +70,33 @@ def main() -> None:
     for qi, pose_id in enumerate(snap.pose_ids[rng.choice(n, args.queries, replace=False)].tolist()):
         req = SearchRequest(int(pose_id), k=12)
         top, t_search = timed(lambda: run(search_job(snap, model, cache, req)))
+        stats = index.last_stats
         views, t_views = timed(lambda: run(per_media_search_job(snap, model, cache, req)))
         own = int(snap.media_ids[snap.row_of(pose_id)])
         loop_media = [m.media_id for m in snap.media if m.media_id != own][:args.loop_media]
         _, t_loop = timed(lambda: run(group_search_job(snap, model, cache, req, lambda m: (
             [np.asarray(snap.pose_ids[np.asarray(snap.media_ids) == m])] if m in loop_media else []))))
-        print(f"  pose {pose_id}: top 12 in {t_search * 1e3:.0f} ms; best frame per view in {t_views:.2f} s "
+        print(f"  pose {pose_id}: top 12 in {t_search * 1e3:.0f} ms ({stats.scored:,} poses scored exactly, "
+              f"certified {stats.certified}); best frame per view in {t_views:.2f} s "
               f"({len(views):,} views answered); the former loop: {t_loop / len(loop_media):.2f} s per media x "
               f"{n_media - 1:,} = {t_loop / len(loop_media) * (n_media - 1) / 60:.0f} min")
         if qi < args.exhaustive_queries:
             print("    " + _check(snap, index, pose_id, top, views, t_search))
     print(f"  peak RSS {peak_rss_mb():.0f} MB; load average {os.getloadavg()[0]:.1f}")
+
+
+def _replace_embeddings(library: Path, folder: Path) -> None:
+    """Overwrite the embedding columns of the library's column set with the rows of folder/mean.npy and
+    stddev.npy (repeated if shorter), so the search sees embeddings shaped like the model's."""
+    target = next(Path(str(library) + ".columns").glob("poses-*"))  # the one set benchmarks/library_open.py makes
+    for name in ("mean", "stddev"):
+        dst = np.load(target / f"{name}.npy", mmap_mode="r+")
+        src = np.load(folder / f"{name}.npy", mmap_mode="r")
+        for s in range(0, len(dst), 1 << 20):
+            e = min(s + (1 << 20), len(dst))
+            dst[s:e] = src[np.arange(s, e) % len(src)]
+        dst.flush()
+    print(f"  embedding columns replaced by those of {folder} (a GMM fitted to the bundled model's embeddings)")
 
 
 def _check(snap, index, pose_id: int, top, views, t_search: float) -> str:
