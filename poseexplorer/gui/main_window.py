@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self.add_panel("3D skeleton", self.skeleton3d if self.skeleton3d is not None else
                        QLabel("The 3D view needs OpenGL, which this display does not offer."), "right")
         self.add_panel("Scatter", self.scatter, "bottom")
-        self.sync_panel = SyncPanel(self.state)  # tabbed with the scatter
+        self.sync_panel = SyncPanel(self.state, runner=self.runner)  # tabbed with the scatter
         self.add_panel("Sync", self.sync_panel, "bottom", scroll=True)
         self.sync_panel.synced.connect(lambda _result: self.controller.reload())  # it may index new videos
         self.tabifyDockWidget(self.docks["Scatter"], self.docks["Sync"])

@@ -3,7 +3,7 @@ A video with several people offers a person picker: whose motion drives its alig
 person of each frame).
 
 The first video is the reference; every other one follows it through a sync map found by DTW over
-view-invariant pose embeddings (poseexplorer.align). Detection, embedding and alignment run in a JobWorker;
+view-invariant pose embeddings (poseexplorer.align). Detection, embedding and alignment run on the window's JobRunner;
 playback, stepping, nudge and mirror are in SyncPlayers; the cost matrix with the DTW path is clickable;
 Export writes all videos side by side into one file. Videos may differ in fps, length and size.
 """
@@ -28,7 +28,7 @@ from .sync.cost_view import CostMatrixView
 from .sync.export_dialog import ExportOptions, ExportOptionsDialog, export_finished_box
 from .sync.players import SyncPlayers
 from .sync.source_table import SourceTable
-from .worker import JobWorker
+from .job_runner import JobHandle, JobRunner
 
 HINT = ("Drop two or more videos (or keypoint tracks) here, or pick them from the library. The first is the "
         "reference; the others follow it. Then press Sync.")
@@ -46,14 +46,16 @@ class SyncPanel(QWidget):
     exported = Signal(str)
 
     def __init__(self, state: Any = None, parent: QWidget | None = None, library_path: str | None = None,
-                 model: Any = None) -> None:
+                 model: Any = None, runner: JobRunner | None = None) -> None:
         super().__init__(parent)
+        #: the window's runner (status bar, close-time cancel); a panel on its own gets its own
+        self.runner = runner if runner is not None else JobRunner(self)
         self._state = state
         self._library_path = library_path
         self._model = model
         self._sources: list[Source] = []
         self._result: SyncResult | None = None
-        self._worker: JobWorker | None = None
+        self._job: JobHandle | None = None
         self.export_options = ExportOptions()
         self.finished_box = None
         self.setAcceptDrops(True)
@@ -336,45 +338,42 @@ class SyncPanel(QWidget):
 
     # --- worker plumbing ------------------------------------------------------------------------
     def _run(self, job, name: str, on_done) -> None:
-        # no Qt parent: the panel drops its reference when the job is over (deleteLater on a finished
-        # worker crashed in tests with two panels; Python's garbage collector frees it safely instead)
-        self._worker = JobWorker(job, name)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.finished.connect(on_done)
-        self._worker.failed.connect(lambda msg, _details: self._warn(f"{name.capitalize()} failed: {msg}"))
-        self._worker.cancelled.connect(lambda: self.info.setText(f"{name.capitalize()} cancelled."))
-        self._worker.done.connect(self._on_worker_done)
+        self._job = self.runner.run(
+            job, f"sync: {name}", on_done=on_done, on_progress=self._on_progress, owner=self,
+            on_failed=lambda msg, _details: self._warn(f"{name.capitalize()} failed: {msg}"),
+            on_cancelled=lambda: self.info.setText(f"{name.capitalize()} cancelled."))
+        handle = self._job
+        handle.ended.connect(lambda: self._on_job_ended(handle))
         self.progress.setRange(0, 0)
         self.progress.setFormat(f"{name}…")
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self._update_buttons(busy=True)
-        self._worker.start()
 
     def _on_progress(self, done: int, total: int, message: str) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.progress.setFormat(message[:40] + "  %p%" if message else "%p%")
 
-    def _on_worker_done(self) -> None:
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            worker.wait()
+    def _on_job_ended(self, handle: JobHandle) -> None:
+        if self._job is not handle:   # a newer job took its place
+            return
+        self._job = None
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
         self._update_buttons()
 
     def is_busy(self) -> bool:
-        return self._worker is not None
+        return self._job is not None and self._job.active
 
     def cancel(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        if self._job is not None:
+            self._job.cancel()
 
     def wait_idle(self, ms: int = 30000) -> None:
-        """Block until the running job ends (for shutdown and tests)."""
-        if self._worker is not None:
-            self._worker.wait(ms)
+        """Block until the running job's thread ends (for shutdown and tests)."""
+        if self._job is not None:
+            self._job.wait(ms)
 
     def _update_buttons(self, busy: bool = False) -> None:
         for b in (getattr(self, n, None) for n in ("add_button", "library_button", "clear_button")):
