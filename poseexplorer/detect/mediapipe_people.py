@@ -8,9 +8,15 @@ detector's input (BlazePose's detector looks for a face, and people far from the
 blurred face are found far more often at this scale). The whole-frame pass also runs on a few square
 tiles along the frame's long side (square_tiles): the detector squeezes the whole frame into 224 x 224,
 where a face of 50 px in a 1920 px portrait frame is 6 px; in a tile it is twice that (on the Pose2Sim
-multi-person views, frames with both people: cam01 85% -> 98%, cam03 17% -> 67%). Candidates from both are merged by duplicate
-suppression and the `max_people` best are kept. Identities across frames are assigned later, on the
-whole stored sequence (detect.tracking).
+multi-person views, frames with both people: cam01 85% -> 98%, cam03 17% -> 67%). Candidates from both
+are merged by duplicate suppression and the `max_people` best are kept.
+
+A person standing with their back to the camera right beside another one's face is still missed: every
+pass, crops included, locks on the visible face (cam03: the man turns away behind the woman for the last
+quarter of the clip). So a remembered person whom no fit of this frame continues (one-to-one,
+continued_by) is looked for once more in a crop around their last place with the people found painted
+over in grey (people_mask); cam03 both-found 67% -> 95%. Identities across frames are assigned later,
+on the whole stored sequence (detect.tracking).
 """
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ import numpy as np
 
 from ..core.skeleton import MEDIAPIPE_TO_COCO13
 from .base import MAX_DETECT_SIDE, Detection
-from .people import crop_around, keypoint_distance, person_boxes, suppress_duplicates
+from .people import continued_by, crop_around, keypoint_distance, people_mask, person_boxes, suppress_duplicates
 
 #: Chosen on the Pose2Sim multi-person views (see benchmarks/multi_person.py): the default 0.5 misses
 #: the man with the blurred face in most frames of cam01; 0.2 on the whole frame with crops finds him.
@@ -33,6 +39,16 @@ SAME_PERSON_DISTANCE = 0.5
 #: person, found by another pass, otherwise wins now and then and swaps identities).
 CONTINUES_DISTANCE = 0.1
 NEW_FIT_WEIGHT = 0.8
+#: A remembered person counts as found again only by a fit this close (at 60 fps a person moves far
+#: less; a wrong fit spanning them and the person beside them is further).
+FOUND_AGAIN_DISTANCE = 0.25
+#: A lost person's masked re-detection is kept unless its keypoints lie this close to a person found
+#: (a copy of them); heads and boxes may overlap, as they do when one stands right behind the other.
+NOT_A_COPY_DISTANCE = 0.15
+#: Others are masked over the convex hull of their keypoints and a disc of this many shoulder widths
+#: around the nose, in this grey.
+MASK_HEAD_RADIUS = 0.5
+MASK_GREY = 128
 #: A person lost from view is still looked for around their last place for this many frames.
 REMEMBER_FRAMES = 10
 #: Square tiles along the long side of the frame, searched as well as the whole frame (see square_tiles).
@@ -111,10 +127,24 @@ class MediaPipePeopleDetector:
         if cands:
             xy, scores = np.stack([d.xy for d in cands]), np.stack([d.scores for d in cands])
             keep = suppress_duplicates(xy, scores, priority=scores.mean(1) * self._continuity(xy))
-            people = [cands[i] for i in keep[: self.max_people]]
+            people = [cands[i] for i in keep]
         if self._crop is not None:
+            people = self._with_lost(small, factor, people)[: self.max_people]
             self._remember(people)
-        return people
+        return people[: self.max_people]
+
+    def _with_lost(self, small: np.ndarray, factor: float, people: list[Detection]) -> list[Detection]:
+        """people (best first) with the lost people found again (_find_lost) placed after those who
+        continue someone remembered and before new ones, so a new spurious fit cannot push them out."""
+        found = self._find_lost(small, factor, people[: self.max_people])
+        if not found:
+            return people
+        xy = np.stack([d.xy for d in people])
+        boxes = person_boxes(xy, np.stack([d.scores for d in people]))
+        prev = np.stack([d.xy for d, _ in self._previous])
+        going_on = set(continued_by(prev, xy, boxes, SAME_PERSON_DISTANCE).tolist())
+        return ([d for i, d in enumerate(people) if i in going_on] + found
+                + [d for i, d in enumerate(people) if i not in going_on])
 
     def _continuity(self, xy: np.ndarray) -> np.ndarray:
         """(P,) weight of each candidate: 1 when it continues a person of the previous frame, else
@@ -128,17 +158,20 @@ class MediaPipePeopleDetector:
         return np.where(near, 1.0, NEW_FIT_WEIGHT)
 
     def _remember(self, people: list[Detection]) -> None:
-        """Keep this frame's people, and those of recent frames that nobody found again now."""
+        """Keep this frame's people, and those of recent frames that nobody continues now."""
         kept = [(d, 0) for d in people]
-        if people and self._previous:
-            xy = np.stack([d.xy for d in people])
-            boxes = person_boxes(xy, np.stack([d.scores for d in people]))
-            for d, age in self._previous:
-                if age + 1 < REMEMBER_FRAMES and keypoint_distance(d.xy[None], xy, boxes).min() > SAME_PERSON_DISTANCE:
-                    kept.append((d, age + 1))
-        elif self._previous:
-            kept += [(d, age + 1) for d, age in self._previous if age + 1 < REMEMBER_FRAMES]
+        lost = self._lost(people)
+        kept += [(d, age + 1) for (d, age), gone in zip(self._previous, lost) if gone and age + 1 < REMEMBER_FRAMES]
         self._previous = kept[: self.max_people + 2]
+
+    def _lost(self, people: list[Detection]) -> list[bool]:
+        """Per remembered person: True when none of `people` continues them (one-to-one, continued_by)."""
+        if not people or not self._previous:
+            return [True] * len(self._previous)
+        xy = np.stack([d.xy for d in people])
+        boxes = person_boxes(xy, np.stack([d.scores for d in people]))
+        prev = np.stack([d.xy for d, _ in self._previous])
+        return (continued_by(prev, xy, boxes, FOUND_AGAIN_DISTANCE) < 0).tolist()
 
     def _redetect(self, small: np.ndarray, factor: float) -> list[Detection]:
         """Each person of the previous frame, looked for again in a crop around where they were."""
@@ -162,6 +195,45 @@ class MediaPipePeopleDetector:
             if d.min() < SAME_PERSON_DISTANCE:
                 found.append(cands[int(np.argmin(d))])
         return found
+
+    def _find_lost(self, small: np.ndarray, factor: float, people: list[Detection]) -> list[Detection]:
+        """Each recent person that nobody continues now, looked for in a crop around their last place
+        with this frame's people painted over (people_mask): a person seen from behind next to another
+        one's face is otherwise never found (the detector locks on the visible face)."""
+        if not people:
+            return []
+        found: list[Detection] = []
+        for (d, _), gone in zip(self._previous, self._lost(people)):
+            if not gone:
+                continue
+            now = people + found
+            xy = np.stack([p.xy for p in now])
+            cand = self._masked_redetect(small, factor, d, xy)
+            if cand is None:
+                continue
+            boxes = person_boxes(xy, np.stack([p.scores for p in now]))
+            if keypoint_distance(cand.xy[None], xy, boxes).min() >= NOT_A_COPY_DISTANCE:
+                found.append(cand)
+        return found
+
+    def _masked_redetect(self, small: np.ndarray, factor: float, lost: Detection,
+                         others: np.ndarray) -> Detection | None:
+        """The fit nearest to `lost` in a crop around its box with `others` (P, 13, 2) px masked, if it
+        lies within SAME_PERSON_DISTANCE of it."""
+        h, w = small.shape[:2]
+        box = person_boxes(lost.xy[None] / factor, lost.scores[None])[0]
+        if not np.isfinite(box).all():
+            return None
+        x0, y0, x1, y1 = crop_around(box, w, h)
+        if min(x1 - x0, y1 - y0) < 32:
+            return None
+        crop = small[y0:y1, x0:x1].copy()
+        crop[people_mask(y1 - y0, x1 - x0, others / factor - [x0, y0], MASK_HEAD_RADIUS)] = MASK_GREY
+        cands = self._run(self._crop, crop, x0, y0, factor)
+        if not cands:
+            return None
+        d = keypoint_distance(np.stack([c.xy for c in cands]), lost.xy[None], (box * factor)[None])[:, 0]
+        return cands[int(np.argmin(d))] if d.min() < SAME_PERSON_DISTANCE else None
 
     def detect(self, rgb: np.ndarray) -> Detection | None:
         people = self.detect_people(rgb)

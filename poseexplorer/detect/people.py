@@ -90,3 +90,62 @@ def crop_around(box: np.ndarray, width: int, height: int, scale: float = 1.5) ->
     x0, y0 = int(max(0, cx - half)), int(max(0, cy - half))
     x1, y1 = int(min(width, cx + half)), int(min(height, cy + half))
     return x0, y0, x1, y1
+
+
+def convex_hull(points: np.ndarray) -> np.ndarray:
+    """(K, 2) -> (M, 2) the convex hull's corners, counter-clockwise in image axes (Andrew's monotone
+    chain; collinear points dropped)."""
+    pts = sorted(set(map(tuple, np.asarray(points, np.float64).reshape(-1, 2).tolist())))
+    if len(pts) < 3:
+        return np.array(pts, np.float64).reshape(-1, 2)
+
+    def half(seq: list) -> list:
+        out: list = []
+        for p in seq:
+            while len(out) >= 2 and _cross(out[-2], out[-1], p) <= 0:
+                out.pop()
+            out.append(p)
+        return out[:-1]
+
+    return np.array(half(pts) + half(pts[::-1]), np.float64)
+
+
+def _cross(o, a, b) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def people_mask(height: int, width: int, xy: np.ndarray, head_radius: float = 0.5) -> np.ndarray:
+    """(P, 13, 2) COCO-13 px -> (height, width) bool: pixel centres inside the convex hull of a person's
+    keypoints, or within head_radius shoulder widths of their nose (the face the detector locks on)."""
+    mask = np.zeros((height, width), bool)
+    gy, gx = np.mgrid[0:height, 0:width].astype(np.float64)
+    for person in np.asarray(xy, np.float64).reshape(-1, 13, 2):
+        pts = person[np.isfinite(person).all(1)]
+        hull = convex_hull(pts)
+        if len(hull) >= 3:
+            inside = np.ones((height, width), bool)
+            for a, b in zip(hull, np.roll(hull, -1, axis=0)):
+                inside &= (b[0] - a[0]) * (gy - a[1]) - (b[1] - a[1]) * (gx - a[0]) >= 0
+            mask |= inside
+        if np.isfinite(person[[0, 1, 2]]).all():
+            r = head_radius * np.linalg.norm(person[1] - person[2])
+            mask |= (gx - person[0, 0]) ** 2 + (gy - person[0, 1]) ** 2 <= r * r
+    return mask
+
+
+def continued_by(xy_a: np.ndarray, xy_b: np.ndarray, boxes_b: np.ndarray, max_distance: float) -> np.ndarray:
+    """(A, 13, 2), (B, 13, 2), (B, 4) -> (A,) int64: the b continuing each a (-1 for none), one-to-one:
+    the most pairs within max_distance (keypoint_distance), then the least total distance. Two people
+    standing together are both close to each one's fit; only one of them is continued by it."""
+    from scipy.optimize import linear_sum_assignment
+
+    out = np.full(len(np.asarray(xy_a).reshape(-1, 13, 2)), -1, np.int64)
+    if not len(out) or not len(np.asarray(xy_b).reshape(-1, 13, 2)):
+        return out
+    d = keypoint_distance(xy_a, xy_b, boxes_b)
+    ok = np.isfinite(d) & (d <= max_distance)
+    rows, cols = linear_sum_assignment(np.where(ok, d, max_distance + 1e6))
+    for r, c in zip(rows, cols):
+        if ok[r, c]:
+            out[r] = c
+    return out
