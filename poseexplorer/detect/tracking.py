@@ -4,8 +4,10 @@
 
 Rows are people (several per frame); each frame's people are matched to the tracks seen within the last
 `max_gap` frames by scipy's linear_sum_assignment on a cost of keypoint distance (median, relative to
-the track's box size) plus box non-overlap (1 - IoU). A pair costing more than `max_cost` is no match;
-an unmatched person opens a new track, so a person missed for a few frames keeps their id (gap bridged).
+the track's box size) plus box non-overlap (1 - IoU). A pair costing more than `max_cost` is no match,
+and leaving a person unmatched costs `max_cost` in the assignment, so an impossible pair never displaces
+a good one (optimal_pairs). An unmatched person opens a new track, so a person missed for a few frames
+keeps their id (gap bridged).
 Track ids are numbered by first appearance.
 """
 from __future__ import annotations
@@ -56,9 +58,17 @@ def _match(rows: np.ndarray, open_: list[int], last_row: list[int], xy: np.ndarr
         return {}
     prev = [last_row[k] for k in open_]
     cost = match_cost(xy[rows], scores[rows], xy[prev], scores[prev])
-    cost = np.where(np.isfinite(cost), cost, 1e6)
-    r_idx, k_idx = linear_sum_assignment(cost)
-    return {int(rows[i]): open_[j] for i, j in zip(r_idx, k_idx) if cost[i, j] <= max_cost}
+    return {int(rows[i]): open_[j] for i, j in optimal_pairs(cost, max_cost)}
+
+
+def optimal_pairs(cost: np.ndarray, max_cost: float) -> list[tuple[int, int]]:
+    """(P, K) cost -> the (p, k) pairs, each p and k at most once and each cost <= max_cost, that minimise
+    the summed cost plus max_cost for every person left unpaired: a pair above max_cost can never take part,
+    so it cannot push a good pair out of the assignment."""
+    cost = np.where(np.isfinite(cost), cost, np.inf)
+    bounded = np.minimum(cost, max_cost)
+    r_idx, k_idx = linear_sum_assignment(bounded)
+    return [(int(i), int(j)) for i, j in zip(r_idx, k_idx) if cost[i, j] <= max_cost]
 
 
 def track_lengths(track: np.ndarray) -> dict[int, int]:

@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 
 from poseexplorer.detect.people import box_iou, keypoint_distance, person_boxes, suppress_duplicates
-from poseexplorer.detect.tracking import assign_tracks, match_cost, track_lengths
+from poseexplorer.detect.tracking import assign_tracks, match_cost, optimal_pairs, track_lengths
 
 
 def _person(rng, centre, size=100.0):
@@ -53,6 +53,22 @@ def test_suppress_duplicates_keeps_distinct_people_best_first():
     assert suppress_duplicates(np.zeros((0, 13, 2)), np.zeros((0, 13))).tolist() == []
 
 
+def _brute_force_pairs(rows, cols, cost, max_cost):
+    """Every one-to-one pairing of rows with cols from pairs costing <= max_cost, enumerated: the one
+    with the least summed cost plus max_cost per unpaired row."""
+    best, best_pairs = None, {}
+    for n in range(min(len(rows), len(cols)) + 1):
+        for rs in itertools.permutations(rows, n):
+            for ks in itertools.combinations(cols, n):
+                pairs = dict(zip(rs, ks))
+                if any(cost[r, k] > max_cost for r, k in pairs.items()):
+                    continue
+                total = sum(cost[r, k] for r, k in pairs.items()) + max_cost * (len(rows) - n)
+                if best is None or total < best - 1e-12:
+                    best, best_pairs = total, pairs
+    return best_pairs
+
+
 def _brute_force_tracks(frame_index, xy, scores, max_gap, max_cost):
     """Same rule as assign_tracks with every assignment enumerated (tiny inputs only)."""
     track = np.full(len(frame_index), -1)
@@ -60,17 +76,9 @@ def _brute_force_tracks(frame_index, xy, scores, max_gap, max_cost):
     for f in sorted(set(frame_index.tolist())):
         rows = [r for r in range(len(frame_index)) if frame_index[r] == f]
         open_ = [k for k in range(len(last)) if f - frame_index[last[k]] <= max_gap]
-        best, best_pairs = None, {}
-        for n in range(min(len(rows), len(open_)), -1, -1):
-            for rs in itertools.permutations(rows, n):
-                for ks in itertools.combinations(open_, n):
-                    pairs = dict(zip(rs, ks))
-                    cost = sum(match_cost(xy[[r]], scores[[r]], xy[[last[k]]], scores[[last[k]]])[0, 0]
-                               for r, k in pairs.items())
-                    if n == min(len(rows), len(open_)) and (best is None or cost < best):
-                        best, best_pairs = cost, pairs
-        pairs = {r: k for r, k in best_pairs.items()
-                 if match_cost(xy[[r]], scores[[r]], xy[[last[k]]], scores[[last[k]]])[0, 0] <= max_cost}
+        cost = {(r, k): match_cost(xy[[r]], scores[[r]], xy[[last[k]]], scores[[last[k]]])[0, 0]
+                for r in rows for k in open_}
+        pairs = _brute_force_pairs(rows, open_, cost, max_cost)
         for r in rows:
             if r not in pairs:
                 pairs[r] = len(last)
@@ -151,3 +159,21 @@ def test_priority_decides_which_duplicate_is_kept():
     scores = np.stack([np.full(13, 0.8), np.full(13, 0.9), np.full(13, 0.7)])
     assert suppress_duplicates(xy, scores).tolist() == [1, 2]
     assert suppress_duplicates(xy, scores, priority=np.array([1.0, 0.5, 0.6])).tolist() == [0, 2]
+
+
+def test_optimal_pairs_matches_enumeration():
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        p, k = int(rng.integers(0, 5)), int(rng.integers(0, 5))
+        cost = rng.uniform(0, 2.5, (p, k))
+        cost[rng.uniform(size=(p, k)) < 0.1] = np.inf
+        want = _brute_force_pairs(list(range(p)), list(range(k)), {(i, j): cost[i, j] for i in range(p)
+                                                                  for j in range(k)}, 1.2)
+        assert sorted(optimal_pairs(cost, 1.2)) == sorted(want.items()), trial
+
+
+def test_an_impossible_pair_does_not_push_out_a_good_one():
+    # person 0 fits track 0 well (0.5) and track 1 fairly (1.0); person 1 fits neither (1.3, 2.1): the
+    # cheapest full assignment (0->1, 1->0: 2.3) would leave person 0 off their own track
+    cost = np.array([[0.5, 1.0], [1.3, 2.1]])
+    assert optimal_pairs(cost, 1.2) == [(0, 0)]
