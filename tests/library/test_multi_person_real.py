@@ -1,8 +1,8 @@
 """Several people on real footage: the Pose2Sim multi-person views indexed with the CLI (--max-people 3) into
 a fresh library, judged against who is who from torso colour (poseexplorer.testing.people_truth).
 
-Per view: both main people found in >= 90% of frames (the issue's target; cam03 falls short, see
-FALLS_SHORT), <= 2 identity switches; a query on the woman retrieves the woman, not the man,
+Per view: both main people found in >= 90% of frames, <= 2 identity switches (the issue's target, met on
+every view since the masked re-detection of people seen from behind and the capped track assignment); a query on the woman retrieves the woman, not the man,
 in the other views at the same instant (+-3 frames); syncing driven by either person's track lines the
 views up, and both people give the same sync.
 """
@@ -25,10 +25,6 @@ VIEWS = ["cam01", "cam02", "cam03", "cam04"]
 pytestmark = pytest.mark.slow
 #: (share of frames with both people, identity switches) the issue asks of every view
 TARGET = (0.9, 2)
-#: views where the detector falls short of TARGET today, with the level measured (a guard against getting
-#: worse): cam03 films the man from behind (no face for BlazePose's detector) and the woman small in the
-#: background (both found in 67% of its frames).
-FALLS_SHORT = {"cam03": (0.6, 2)}
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +68,7 @@ def test_both_main_people_are_found_and_keep_their_identity(indexed):
         assert main_track(table.frame_index, table.track, labels, MAN) != \
             main_track(table.frame_index, table.track, labels, WOMAN)
     for v in VIEWS:
-        least, most = FALLS_SHORT.get(v, TARGET)
-        assert found[v] >= least and switches[v] <= most, (v, found, switches)
-    assert sum(found[v] >= TARGET[0] and switches[v] <= TARGET[1] for v in VIEWS) >= 3, (found, switches)
+        assert found[v] >= TARGET[0] and switches[v] <= TARGET[1], (v, found, switches)
 
 
 @pytest.fixture(scope="module")
