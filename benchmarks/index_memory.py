@@ -1,6 +1,6 @@
 """Benchmark: peak memory of indexing a 10-minute 1080p video, and a folder of 20,000 images.
 
-    .venv/bin/python benchmarks/index_memory.py video [--minutes 10] [--workers 2] [--cache /work/cache]
+    .venv/bin/python benchmarks/index_memory.py video [--minutes 10] [--workers 2] [--cache ../cache]
     .venv/bin/python benchmarks/index_memory.py images [--count 20000] [--workers 2]
 
 The inputs are generated once under --cache (never in the repo): a 1920x1080 30 fps mp4v video of a
@@ -152,7 +152,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--count", type=int, default=20000)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--cache", type=Path, default=Path("/work/cache"))
+    ap.add_argument("--cache", type=Path, default=REPO.parent / "cache")
     args = ap.parse_args()
     if args.what == "video":
         target = make_video(args.cache / f"bench_1080p_{args.minutes:g}min_person.mp4", args.minutes)

@@ -2,7 +2,7 @@
 loading every pose (the in-memory snapshot), each in a fresh process, with peak RSS.
 
     nice -n 10 .venv/bin/python benchmarks/library_open.py [--sizes 1e6,1e7] [--reference-max 1e6]
-        [--dir /tmp/pe_library_open] [--keep]
+        [--dir TMPDIR/pe_library_open] [--keep]
 
 For each size a library is generated once with SQLite bulk inserts (reused by later runs unless removed):
 media of 2,500 frames (about 100 s of video), a person in 9 frames of 10 with xy, scores, landmarks and world
@@ -23,13 +23,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 FRAMES_PER_MEDIA = 2500
-SEARCH_SCALE = Path("/tmp/pe_search_scale")
+SEARCH_SCALE = Path(tempfile.gettempdir()) / "pe_search_scale"
 
 
 def _model_identity() -> tuple[str, str, int]:
@@ -137,7 +138,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1e6,1e7")
     ap.add_argument("--reference-max", type=float, default=1e6, help="largest size opened the in-memory way")
-    ap.add_argument("--dir", type=Path, default=Path("/tmp/pe_library_open"))
+    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "pe_library_open")
     ap.add_argument("--keep", action="store_true", help="keep the generated libraries")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()

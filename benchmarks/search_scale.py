@@ -1,6 +1,6 @@
 """Benchmark: search at 1M-10M+ poses memory-mapped from disk: the certified path against the scan without IVF and exhaustive.
 
-    nice -n 10 .venv/bin/python benchmarks/search_scale.py [--sizes 1e6,3e6,1e7] [--dir /tmp/pe_search_scale]
+    nice -n 10 .venv/bin/python benchmarks/search_scale.py [--sizes 1e6,3e6,1e7] [--dir TMPDIR/pe_search_scale]
         [--queries 100] [--exhaustive-queries 2] [--media-queries 10] [--k 10]
 
 Library: synthetic but shaped like real embeddings. 20,000 CMU motion-capture frames (../shared/data/mocap/
@@ -24,6 +24,7 @@ import argparse
 import os
 import resource
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -184,7 +185,7 @@ def report(r: dict, args) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1e6,3e6,1e7", help="comma-separated library sizes")
-    ap.add_argument("--dir", type=Path, default=Path("/tmp/pe_search_scale"))
+    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "pe_search_scale")
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--exhaustive-queries", type=int, default=2)
     ap.add_argument("--exhaustive-all-sizes", action="store_true", help="check against exhaustive at every size")

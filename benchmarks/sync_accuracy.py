@@ -1,9 +1,9 @@
 """Benchmark: sync accuracy of two views of held-out mocap with a known time warp, old cost window vs new.
 
     .venv/bin/python benchmarks/sync_accuracy.py [--model assets/prvipe.safetensors] [--reps 3] [--seed 0]
-        [--swaps 0.1] [--real /work/shared/data/media/pose2sim_4views]
+        [--swaps 0.1] [--real ../shared/data/media/pose2sim_4views]
 
-Data: the held-out HDM05 actor "mm" (/work/cache/hdm05_seq.npz, 30 fps, no dedup; the bundled model
+Data: the held-out HDM05 actor "mm" (../cache/hdm05_seq.npz, 30 fps, no dedup; the bundled model
 never saw mm). Each case takes one clip of >= --min-frames frames and renders it through two different
 random cameras of the evaluation's "all" rig (trainer.evaluation.rigs, 11 cameras at mixed heights):
 - A (the reference) at fps_a in {30, 50, 60}, covering the clip minus up to 15% at each end;
@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from poseexplorer.align.video_sync import PoseSequence, align_follower  # noqa: E402
 
-SEQ_SET = Path("/work/cache/hdm05_seq.npz")
+SEQ_SET = Path(__file__).resolve().parents[2] / "cache" / "hdm05_seq.npz"
 HELD_OUT = "mm"
 GEOMETRIC_5 = tuple(float(x) for x in np.geomspace(0.5, 2.0, 5))
 GEOMETRIC_9 = tuple(float(x) for x in np.geomspace(0.5, 2.0, 9))
