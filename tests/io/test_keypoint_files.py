@@ -8,8 +8,8 @@ import pytest
 
 from poseexplorer.core.skeleton import COCO13_NAMES
 from poseexplorer.io import KeypointTrack, MediaError, open_media, read_keypoint_file
-from poseexplorer.io.keypoint_files import (COCO17_TO_COCO13, OPENPOSE_BODY25_TO_COCO13, write_keypoint_csv,
-                                            write_keypoint_npz)
+from poseexplorer.io.detector_json import COCO17_TO_COCO13, OPENPOSE_BODY25_TO_COCO13
+from poseexplorer.io.keypoint_files import write_keypoint_csv, write_keypoint_npz
 
 COCO17 = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
           "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee",
