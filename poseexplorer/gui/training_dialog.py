@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from .job_runner import JobHandle, JobRunner
 from .training.model_registry import remember_model
 from .training.process import trainer_job
-from .training.run_plan import QUICK_RUN, RunPlan, plan_job
+from .training.run_plan import QUICK_RUN, RunPlan, default_runs_dir, plan_job
 from .training.run_text import metrics_log_line, validation_note
 from .training.run_view import RunView
 from .training.settings_form import TrainingSettingsForm
@@ -34,13 +34,6 @@ from .views.wheel_guard import install_wheel_guard
 
 POLL_MS = 500
 CLOSE_WAIT_MS = 30_000
-
-
-def default_runs_dir() -> Path:
-    """runs/ next to the default library (the user's data folder)."""
-    from ..library import default_library_path
-
-    return default_library_path().parent / "runs"
 
 
 class TrainingDialog(QDialog):
@@ -362,20 +355,11 @@ class TrainingDialog(QDialog):
 
     def _load_into_state(self, path: str) -> None:
         """Without a main window: load the model, set it on the AppState, re-embed its library."""
+        from ..session.library_jobs import use_model_job
+
         state = self._state
-
-        def job(progress, cancel):
-            from ..embed.model import load_model
-            from ..library import Library
-
-            model = load_model(path)
-            if state.library_path:
-                with Library.open(state.library_path) as lib:
-                    lib.ensure_embeddings(model, progress, cancel)
-            return model
-
         self.status.setText(f"Loading {Path(path).name} and re-embedding the library…")
-        self._run("load", job, "use trained model", lambda model: state.set_model(model, path),
+        self._run("load", use_model_job(path, state.library_path), "use trained model", lambda model: state.set_model(model, path),
                   lambda msg: self._problem(f"The model could not be used: {msg}"))
 
     # --- helpers --------------------------------------------------------------------------------

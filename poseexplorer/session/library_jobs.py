@@ -1,4 +1,5 @@
-"""Library flows as headless jobs: import, snapshot loading, the media list, removal, the indexer warm-up.
+"""Library flows as headless jobs: import, snapshot loading, the media list, removal, the indexer warm-up,
+switching the embedding model.
 
 Each job opens its own Library connection in the thread that runs it and returns plain data.
 `media_to_open` picks what to show when nothing is selected.
@@ -12,6 +13,21 @@ import numpy as np
 from ..core.model_protocol import PoseModel
 from ..jobs import CancelCheck, Job, Progress
 from .snapshot import LibrarySnapshot, MediaRow
+
+
+def use_model_job(model_path: str, library_path: str | None) -> Job:
+    """Load a model file and embed the library's poses with it (their detections are reused); returns the
+    model."""
+    def job(progress: Progress, cancel: CancelCheck) -> Any:
+        from ..embed.model import load_model
+        from ..library import Library
+
+        model = load_model(model_path)
+        if library_path:
+            with Library.open(library_path) as lib:
+                lib.ensure_embeddings(model, progress, cancel)
+        return model
+    return job
 
 
 def media_row(info: Any) -> MediaRow:

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 #: a run estimated longer than this asks before it starts
 LONG_RUN_S = 3600.0
 #: settings a 2-core laptop trains in minutes (the paper's 20,000 steps at width 1024 take hours there)
+def default_runs_dir() -> Path:
+    """runs/ next to the default library (the user's data folder)."""
+    from ...library import default_library_path
+
+    return default_library_path().parent / "runs"
+
+
 QUICK_RUN = dict(steps=1500, width=512, batch_size=256, val_every=250, val_size=500, checkpoint_every=250,
                  log_every=10)
 _PREPARED = "_prepared"
