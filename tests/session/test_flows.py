@@ -126,3 +126,25 @@ def test_sync_flow_recovers_a_known_warp_saves_it_and_exports(tmp_path, bundled_
 
     with pytest.raises(Cancelled):
         session.sync([VideoSource(str(a)), VideoSource(str(b))], cancel=lambda: True)
+
+
+def test_use_model_job_embeds_the_library_with_the_new_model(tmp_path, bundled_model):
+    """Switching models re-embeds the stored detections: every pose gets an embedding under the new model."""
+    from pathlib import Path
+
+    from poseexplorer.jobs import never_cancel, no_progress
+    from poseexplorer.library import Library
+    from poseexplorer.session.library_jobs import use_model_job
+
+    track = keypoint_track(tmp_path / "front.npz", np.arange(30) / FPS_A, FPS_A, yaw=0.0)
+    session = Session()
+    session.open_library(tmp_path / "lib.sqlite")
+    session.set_model(bundled_model)
+    session.import_paths([track])
+    other = Path(__file__).resolve().parents[2] / "assets" / "prvipe.safetensors"
+    model = use_model_job(str(other), str(tmp_path / "lib.sqlite"))(no_progress, never_cancel)
+    assert model.sha256 != bundled_model.sha256
+    with Library.open(tmp_path / "lib.sqlite") as lib:
+        poses = lib.poses()
+        ids, _emb = lib.embeddings(str(model.sha256), poses.pose_id)
+    assert len(poses) == 30 and np.array_equal(np.sort(ids), np.sort(poses.pose_id))
