@@ -14,6 +14,14 @@ def _check(name: str, arr: np.ndarray, tail: tuple[int | None, ...], ndim: int) 
         raise ValueError(f"{name} must have shape {want}, got {shape}")
 
 
+def check_shape(name: str, arr: np.ndarray, want: tuple[int | None, ...]) -> None:
+    """ValueError naming `name` unless arr's shape is `want` (None: any size on that axis)."""
+    shape = np.shape(arr)
+    if len(shape) != len(want) or any(w is not None and s != w for s, w in zip(shape, want)):
+        text = "(" + ", ".join("N" if w is None else str(w) for w in want) + ")"
+        raise ValueError(f"{name} must have shape {text}, got {shape}")
+
+
 @dataclass(frozen=True)
 class Pose2D:
     """COCO-13 2D poses in image coordinates (x right, y down).

@@ -21,6 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..core.poses import check_shape
 from . import blobs
 from .store import Library
 from .tables import FrameTable
@@ -44,11 +45,9 @@ class PersonTable:
     def __post_init__(self) -> None:
         n = len(self.pose_id)
         for name in ("frame_index", "person", "track"):
-            if np.shape(getattr(self, name)) != (n,):
-                raise ValueError(f"PersonTable.{name} must have shape ({n},), got {np.shape(getattr(self, name))}")
-        if np.shape(self.xy) != (n, 13, 2) or np.shape(self.scores) != (n, 13):
-            raise ValueError(f"PersonTable.xy/scores must have shapes ({n}, 13, 2)/({n}, 13), "
-                             f"got {np.shape(self.xy)}/{np.shape(self.scores)}")
+            check_shape(f"PersonTable.{name}", getattr(self, name), (n,))
+        check_shape("PersonTable.xy", self.xy, (n, 13, 2))
+        check_shape("PersonTable.scores", self.scores, (n, 13))
 
     def __len__(self) -> int:
         return len(self.pose_id)

@@ -5,15 +5,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.poses import check_shape
+
 MEDIA_KINDS = ("video", "images", "keypoints")
 MEDIA_STATUSES = ("pending", "indexing", "done", "error", "cancelled")
-
-
-def _shape(name: str, arr: np.ndarray, want: tuple[int | None, ...]) -> None:
-    shape = np.shape(arr)
-    if len(shape) != len(want) or any(w is not None and s != w for s, w in zip(shape, want)):
-        text = "(" + ", ".join("N" if w is None else str(w) for w in want) + ")"
-        raise ValueError(f"{name} must have shape {text}, got {shape}")
 
 
 @dataclass(frozen=True)
@@ -64,12 +59,12 @@ class FrameTable:
 
     def __post_init__(self) -> None:
         t = len(self.frame_index)
-        _shape("FrameTable.frame_index", self.frame_index, (t,))
-        _shape("FrameTable.pose_id", self.pose_id, (t,))
-        _shape("FrameTable.xy", self.xy, (t, 13, 2))
-        _shape("FrameTable.scores", self.scores, (t, 13))
-        _shape("FrameTable.world", self.world, (t, 33, 3))
-        _shape("FrameTable.landmarks", self.landmarks, (t, 33, 3))
+        check_shape("FrameTable.frame_index", self.frame_index, (t,))
+        check_shape("FrameTable.pose_id", self.pose_id, (t,))
+        check_shape("FrameTable.xy", self.xy, (t, 13, 2))
+        check_shape("FrameTable.scores", self.scores, (t, 13))
+        check_shape("FrameTable.world", self.world, (t, 33, 3))
+        check_shape("FrameTable.landmarks", self.landmarks, (t, 33, 3))
 
     def __len__(self) -> int:
         return len(self.frame_index)
@@ -96,9 +91,9 @@ class PoseTable:
     def __post_init__(self) -> None:
         n = len(self.pose_id)
         for name in ("pose_id", "media_id", "frame_index"):
-            _shape(f"PoseTable.{name}", getattr(self, name), (n,))
-        _shape("PoseTable.xy", self.xy, (n, 13, 2))
-        _shape("PoseTable.scores", self.scores, (n, 13))
+            check_shape(f"PoseTable.{name}", getattr(self, name), (n,))
+        check_shape("PoseTable.xy", self.xy, (n, 13, 2))
+        check_shape("PoseTable.scores", self.scores, (n, 13))
 
     def __len__(self) -> int:
         return len(self.pose_id)
@@ -125,7 +120,7 @@ class SyncPair:
     name: str = ""
 
     def __post_init__(self) -> None:
-        _shape("SyncPair.path", self.path, (None, 2))
+        check_shape("SyncPair.path", self.path, (None, 2))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.poses import check_shape
 from ..jobs import CancelCheck, Job, Progress
 from .snapshot import LibrarySnapshot
 
@@ -29,8 +30,7 @@ class TrackTable:
     def __post_init__(self) -> None:
         m = len(self.pose_ids)
         for name in ("pose_ids", "media_ids", "track"):
-            if np.shape(getattr(self, name)) != (m,):
-                raise ValueError(f"TrackTable.{name} must have shape ({m},), got {np.shape(getattr(self, name))}")
+            check_shape(f"TrackTable.{name}", getattr(self, name), (m,))
         if m > 1 and not np.all(np.diff(self.pose_ids) > 0):
             raise ValueError("TrackTable.pose_ids must be strictly ascending")
 
@@ -90,10 +90,9 @@ class FramePeople:
 
     def __post_init__(self) -> None:
         p = len(self.pose_ids)
-        if np.shape(self.track) != (p,) or np.shape(self.xy) != (p, 13, 2) or np.shape(self.scores) != (p, 13):
-            raise ValueError(f"FramePeople: pose_ids {np.shape(self.pose_ids)}, track {np.shape(self.track)}, "
-                             f"xy {np.shape(self.xy)}, scores {np.shape(self.scores)}; "
-                             f"want ({p},), ({p},), ({p}, 13, 2), ({p}, 13)")
+        check_shape("FramePeople.track", self.track, (p,))
+        check_shape("FramePeople.xy", self.xy, (p, 13, 2))
+        check_shape("FramePeople.scores", self.scores, (p, 13))
 
     def __len__(self) -> int:
         return len(self.pose_ids)
