@@ -13,6 +13,9 @@ Public names (import them from here: `from poseexplorer.align import align_seque
     cost = sequence_cost(emb_a, emb_b, a, b, kernel=7, rate=3, valid_a=None, valid_b=None)  # (Ta, Tb)
     # (-log P, hub-corrected, then the window mean along local slopes 1/2..2: see cost.py; with
     # mirrored_b=, each pair costs the lesser of B and B mirrored: lr_invariant_distance)
+    cost = window_cost(dist, ok_a, ok_b, kernel=7, rate=3)  # the same hub correction and window, any distance
+    table = best_moments(reference, other, model)  # PoseSequence x2 -> MomentTable: each reference frame's
+    # best frames of the other video by the sync window (moments.py: "where is this instant, by motion")
     path, total = dtw(cost, band=None, subsequence=False)
     tau = kendall_tau(sync_map, reference=None)
     export_synced_video(reader_a, reader_b, sync_map, out_path, overlay=None, progress=..., cancel=...)
@@ -26,16 +29,17 @@ valid cost, so the path passes through such gaps at neutral cost and every A fra
 """
 from .api import MatchParams, align
 from .cost import (ATROUS_KERNEL, ATROUS_RATE, HUB_NEIGHBOURS, WINDOW_SLOPES, atrous_average, frame_distance,
-                   hub_corrected, lr_invariant_distance, sequence_cost)
+                   hub_corrected, lr_invariant_distance, sequence_cost, window_cost)
 from .dtw import dtw
 from .export import ExportError, export_synced_video
+from .moments import MomentTable, best_moments, motion_cost
 from .quadrature import paired_distance
 from .sequences import Alignment, align_sequences, kendall_tau, nearest_neighbour_map
 
 __all__ = [
     "MatchParams", "align", "ATROUS_KERNEL", "ATROUS_RATE", "HUB_NEIGHBOURS", "WINDOW_SLOPES", "hub_corrected",
     "lr_invariant_distance", "paired_distance", "atrous_average", "frame_distance",
-    "sequence_cost", "dtw", "ExportError", "export_synced_video", "Alignment", "align_sequences",
+    "sequence_cost", "window_cost", "MomentTable", "best_moments", "motion_cost", "dtw", "ExportError", "export_synced_video", "Alignment", "align_sequences",
     "kendall_tau", "nearest_neighbour_map",
 ]
 

@@ -248,12 +248,38 @@ def sequence_cost(emb_a: Embedding, emb_b: Embedding, a: float, b: float, *, ker
     measure = dict(method=method, k=k, seed=seed)
     if ok_a.all() and ok_b.all():
         dist = lr_invariant_distance(emb_a, emb_b, mirrored_b, a, b, **measure).astype(np.float32, copy=False)
+    else:
+        dist = np.zeros((len(ok_a), len(ok_b)), np.float32)
+        dist[np.ix_(ok_a, ok_b)] = lr_invariant_distance(emb_a[ok_a], emb_b[ok_b],
+                                                         None if mirrored_b is None else mirrored_b[ok_b],
+                                                         a, b, **measure)
+    return window_cost(dist, ok_a, ok_b, kernel=kernel, rate=rate, slopes=slopes, hub_neighbours=hub_neighbours)
+
+
+def window_cost(dist: np.ndarray, ok_a: np.ndarray, ok_b: np.ndarray, *, kernel: int = ATROUS_KERNEL,
+                rate: int = ATROUS_RATE, slopes: tuple[float, ...] = WINDOW_SLOPES,
+                hub_neighbours: int | None = HUB_NEIGHBOURS) -> np.ndarray:
+    """The windowed cost (Ta, Tb) float32 of any frame distance: hub correction over the valid frames, then
+    the atrous window along each slope (least mean per cell), missing frames bridged with the mean cost.
+
+    dist: (Ta, Tb) distances (lower = closer; only valid rows x valid columns are read);
+    ok_a: (Ta,) bool, ok_b: (Tb,) bool valid frames. sequence_cost is this on D = -log P; any other
+    distance (e.g. 3D Procrustes errors, to compare baselines under the same window) works the same way.
+    """
+    ok_a, ok_b = np.asarray(ok_a, bool), np.asarray(ok_b, bool)
+    if dist.shape != (len(ok_a), len(ok_b)):
+        raise ValueError(f"distance matrix {dist.shape} does not fit {len(ok_a)} x {len(ok_b)} frames")
+    if len(slopes) == 0:
+        raise ValueError("the windowed cost needs at least one window slope")
+    if not ok_a.any() or not ok_b.any():
+        raise ValueError(f"no valid frame in sequence {'A' if not ok_a.any() else 'B'}")
+    if ok_a.all() and ok_b.all():
+        dist = np.asarray(dist, np.float32)
         if hub_neighbours:
             dist = hub_corrected(dist, hub_neighbours)
     else:
+        valid = np.asarray(dist, np.float32)[np.ix_(ok_a, ok_b)]
         dist = np.zeros((len(ok_a), len(ok_b)), np.float32)
-        valid = lr_invariant_distance(emb_a[ok_a], emb_b[ok_b], None if mirrored_b is None else mirrored_b[ok_b],
-                                      a, b, **measure)
         dist[np.ix_(ok_a, ok_b)] = hub_corrected(valid, hub_neighbours) if hub_neighbours else valid
     cost = _atrous_separable(dist, ok_a, ok_b, kernel, rate, tuple(slopes))
     if not (ok_a.all() and ok_b.all()):  # with every frame valid, every window has offset 0

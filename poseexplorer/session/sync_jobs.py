@@ -86,6 +86,13 @@ def _spread(emb: Embedding, rows: np.ndarray, n: int) -> Embedding:
 def sequence_from_library(library_path: str, media_id: int, model: PoseEmbedder,
                           track: int | None = None) -> PoseSequence:
     """A library video's detections (of one person track, or the best person per frame), embedded."""
+    return library_sequence(library_path, media_id, model, track)[0]
+
+
+def library_sequence(library_path: str, media_id: int, model: PoseEmbedder,
+                     track: int | None = None) -> tuple[PoseSequence, np.ndarray]:
+    """sequence_from_library's sequence and the library pose id shown in each of its frames: (T,) int64,
+    -1 where that person is absent."""
     from ..library import Library
     from ..library.people import track_frames
 
@@ -98,8 +105,12 @@ def sequence_from_library(library_path: str, media_id: int, model: PoseEmbedder,
                              "only sequences with a frame rate can be synced")
         table = lib.frames(media_id) if track is None else track_frames(lib, media_id, track)
     n = max(int(info.frames), int(table.frame_index.max()) + 1 if len(table) else 0)
-    return sequence_from_frames(info.name, info.path, info.fps, n, table.frame_index, table.xy, table.scores,
-                                table.has_pose, model, media_id)
+    seq = sequence_from_frames(info.name, info.path, info.fps, n, table.frame_index, table.xy, table.scores,
+                               table.has_pose, model, media_id)
+    pose_of_frame = np.full(n, -1, np.int64)
+    inside = (table.frame_index >= 0) & (table.frame_index < n) & table.has_pose
+    pose_of_frame[table.frame_index[inside]] = table.pose_id[inside]
+    return seq, pose_of_frame
 
 
 def index_video(library_path: str, path: str, model: PoseEmbedder, progress: Progress,
