@@ -5,10 +5,13 @@ from pathlib import Path
 
 import numpy as np
 
+from poseexplorer.align.video_sync import SYNC_WINDOW_RATE, SYNC_WINDOW_TAPS
+
 from . import report
 from .footage_3d import (
     STRESSES, evaluate_ranker, fused_ranker, keypoints_ranker, match_matrix_3d, model_ranker, world_ranker,
 )
+from .footage_motion import motion_ranker, world_motion_ranker
 from .footage_section import FOOTAGE, footage_detections
 from .triangulation import read_qualisys, triangulate
 
@@ -22,6 +25,8 @@ def rankings(main_model, main_path: Path, extra: dict[Path, object]) -> dict[str
     rows[f"Pr-VIPE `{main_path.name}` (main model)"] = model_ranker(main_model)
     rows["fused: world landmarks + main model (reciprocal ranks)"] = fused_ranker([world_ranker,
                                                                                    model_ranker(main_model)])
+    rows["main model by motion (the app's best frame per view for video)"] = motion_ranker(main_model)
+    rows["world landmarks by motion (the same window)"] = world_motion_ranker
     for path, model in extra.items():
         rows[f"`{path.name}` ({model.kind})"] = model_ranker(model)
     return rows
@@ -93,5 +98,13 @@ def footage3d_markdown(cfg, main_model, main_path: Path, extra: dict[Path, objec
                           for a, b in pairs])
     text += ("\nThe fused row adds, per index frame, 1 / (60 + its rank) under MediaPipe's world landmarks and under "
              "the main model (reciprocal-rank fusion; no weights tuned). It needs the world landmarks the app "
-             "already stores for every pose.\n")
+             "already stores for every pose.\n\n"
+             "The two *by motion* rows score each frame pair by a window of frames around both (video queries "
+             "only): the main model row is what the app's 'best frame per view' does for a video query "
+             "(poseexplorer.session.motion_search -> align.moments: the sync panel's window of "
+             f"{SYNC_WINDOW_TAPS} taps {SYNC_WINDOW_RATE} frames apart along slopes 1/2..2, hub-corrected -log P, "
+             "left/right chosen per frame pair; chosen for syncing on held-out motion capture and used unchanged); "
+             "the world row puts MediaPipe's world-landmark Procrustes errors through the same window, left/right "
+             "chosen per pair, without the hub correction (trainer/evaluation/footage_motion.py). The motion rows' "
+             "stressed queries are stressed in every frame of the window.\n")
     return text
