@@ -51,6 +51,7 @@ def test_best_frame_per_view_answers_every_view_and_the_threshold_hides_weak_one
     snap = w.state.snapshot
     first = snap.media[0].media_id
     panel.k.setValue(200)
+    panel.by_motion.setChecked(False)               # the single-frame answer (by motion: tests/gui/test_motion_gui.py)
     w.state.select_frame(first, 7)
     qtbot.waitUntil(lambda: w.state.query_pose_id == w.state.pose_id and not panel.searching and idle(w),
                     timeout=20000)
