@@ -6,7 +6,8 @@ reading its poses into memory.
     cols.visibility, cols.ambiguity                   # (N,) float32
     cols.mean, cols.stddev                            # (N, D) float32, or None when some pose lacks one
 
-The folder `<library>.columns/` holds one set per model. A set is rebuilt when the library's fingerprint
+The folder `<library>.columns/` holds one set per model (the pose columns of any up-to-date set serve a
+snapshot without a model). A set is rebuilt when the library's fingerprint
 changes (its media rows' id/status/frames/updated time, the largest pose id, the largest embedded pose id
 of the model): reading those is a few index look-ups, so checking costs milliseconds even at 10^7 poses.
 Building streams the detections and embeddings in pose-id order, a chunk at a time (memory stays flat),
@@ -30,6 +31,8 @@ from .schema import LibraryError
 
 CHUNK = 200_000
 _NAMES = ("pose_ids", "media_ids", "frames", "visibility", "ambiguity", "mean", "stddev")
+_POSE_NAMES = ("pose_ids", "media_ids", "frames", "visibility")   # the same in every model's set
+POSES_STAMP = "poses-fingerprint"   # library_fingerprint(conn, ""): the set's pose columns are up to date
 
 
 @dataclass(frozen=True)
@@ -108,22 +111,35 @@ def _set_name(model_key: str) -> str:
     return "poses-" + (hashlib.sha256(model_key.encode()).hexdigest()[:16] if model_key else "none")
 
 
-def _load(folder: Path, model_key: str) -> PoseColumns:
+def _load(folder: Path, model_key: str, embeddings: bool = True) -> PoseColumns:
+    """A saved set; embeddings=False: its pose columns only (mean/stddev None, ambiguity NaN)."""
     arrays = {}
     for name in _NAMES:
         f = folder / f"{name}.npy"
-        arrays[name] = np.load(f, mmap_mode="r") if f.exists() else None
+        arrays[name] = np.load(f, mmap_mode="r") if f.exists() and (embeddings or name in _POSE_NAMES) else None
+    if arrays["ambiguity"] is None:
+        arrays["ambiguity"] = np.broadcast_to(np.float32(np.nan), arrays["pose_ids"].shape)
     return PoseColumns(**arrays, model_key=model_key)
 
 
 def cached_columns(library_path: str | os.PathLike, model_key: str = "") -> PoseColumns | None:
-    """The saved columns when they are up to date with the library, else None (nothing is built)."""
+    """The saved columns when they are up to date with the library, else None (nothing is built).
+    Without a model (""), any model's set whose poses are up to date serves (its pose columns only): the
+    window opens a library before its model has loaded, and a second full read of a 10^7-pose table for a
+    set without embeddings took a minute there."""
     conn = connect(Path(library_path).expanduser().absolute(), read_only=True)
     try:
-        target = columns_folder(library_path) / _set_name(model_key)
+        root = columns_folder(library_path)
+        target = root / _set_name(model_key)
         stamp = target / "fingerprint"
         if stamp.exists() and stamp.read_text() == library_fingerprint(conn, model_key):
             return _load(target, model_key)
+        if model_key == "" and root.is_dir():
+            poses = library_fingerprint(conn, "")
+            for folder in sorted(root.glob("poses-*")):
+                stamp = folder / POSES_STAMP
+                if stamp.exists() and stamp.read_text() == poses:
+                    return _load(folder, "", embeddings=False)
         return None
     finally:
         conn.close()
@@ -144,6 +160,7 @@ def open_columns(library_path: str | os.PathLike, model_key: str = "", progress:
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
         try:
             _build(conn, tmp, model_key, progress, cancel)
+            (tmp / POSES_STAMP).write_text(library_fingerprint(conn, ""))
             (tmp / "fingerprint").write_text(fingerprint)
             if target.exists():
                 shutil.rmtree(target)

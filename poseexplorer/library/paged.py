@@ -21,6 +21,8 @@ import numpy as np
 from .connect import connect
 
 _COLUMNS = ("xy", "scores", "world", "landmarks")
+#: rows touching more distinct pages than this (and than an eighth of the rows) are read by id, not by page
+SPARSE_PAGES = 4
 
 
 class PagedRows:
@@ -71,8 +73,11 @@ class PagedRows:
             rows = np.where(rows < 0, rows + len(self), rows).astype(np.int64)
             if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
                 raise IndexError(f"rows out of range for {len(self)} poses")
+        pages = np.unique(rows // self._page_size)
+        if len(pages) > max(SPARSE_PAGES, len(rows) // 8):
+            return self._scattered(rows)
         out = np.empty((len(rows), *self._row_shape), np.float32)
-        for p in np.unique(rows // self._page_size):
+        for p in pages:
             sel = rows // self._page_size == p
             out[sel] = self._page(int(p))[rows[sel] % self._page_size]
         return out
@@ -87,6 +92,20 @@ class PagedRows:
                 self._conn.close()
                 self._conn = None
 
+    def _scattered(self, rows: np.ndarray) -> np.ndarray:
+        """Rows spread over many pages (a page of search results): read by id, no page cached for them."""
+        ids, inverse = np.unique(self._ids[rows], return_inverse=True)
+        out = np.full((len(ids), *self._row_shape), self._fill, np.float32)
+        with self._lock:
+            if self._conn is None:
+                self._conn = connect(self._path, read_only=True)
+            for lo in range(0, len(ids), 500):
+                chunk = [int(i) for i in ids[lo:lo + 500]]
+                found = self._conn.execute(f"SELECT id, {self._column} FROM detections WHERE id IN "
+                                           f"({','.join('?' * len(chunk))})", chunk).fetchall()
+                _place(out, ids, found, self._row_shape)
+        return out[inverse]
+
     def _page(self, p: int) -> np.ndarray:
         with self._lock:
             if p in self._cache:
@@ -99,13 +118,21 @@ class PagedRows:
                     self._conn = connect(self._path, read_only=True)
                 rows = self._conn.execute(f"SELECT id, {self._column} FROM detections WHERE id BETWEEN ? AND ?",
                                           (int(ids[0]), int(ids[-1]))).fetchall()
-                found = [(i, b) for i, b in rows if b is not None]
-                if found:
-                    pos = np.searchsorted(ids, np.array([i for i, _ in found], np.int64))
-                    ok = (pos < len(ids)) & (ids[np.minimum(pos, len(ids) - 1)] == [i for i, _ in found])
-                    data = np.frombuffer(b"".join(b for _, b in found), np.float32).reshape(-1, *self._row_shape)
-                    page[pos[ok]] = data[ok]
+                _place(page, ids, rows, self._row_shape)
             self._cache[p] = page
             if len(self._cache) > self._pages:
                 self._cache.popitem(last=False)
             return page
+
+
+def _place(out: np.ndarray, ids: np.ndarray, found: list, row_shape: tuple[int, ...]) -> None:
+    """Write the blobs of `found` [(id, blob or None)] into the rows of `out` whose id in `ids` (sorted,
+    unique, row-aligned with out) matches; ids not asked for and empty blobs are skipped."""
+    found = [(i, b) for i, b in found if b is not None]
+    if not found or not len(ids):
+        return
+    got = np.array([i for i, _ in found], np.int64)
+    pos = np.minimum(np.searchsorted(ids, got), len(ids) - 1)
+    ok = ids[pos] == got
+    data = np.frombuffer(b"".join(b for _, b in found), np.float32).reshape(-1, *row_shape)
+    out[pos[ok]] = data[ok]

@@ -76,7 +76,7 @@ def snapshot_job(library_path: str, model: PoseModel | None, paged_from: int = P
         snap = LibrarySnapshot(media, poses.pose_id.astype(np.int64), poses.media_id.astype(np.int64),
                                poses.frame_index.astype(np.int64), poses.xy, poses.scores, world, mean, stddev, key)
         progress(1, 1, f"{len(snap)} poses")
-        return snap
+        return snap.warm()
     return job
 
 
@@ -97,11 +97,12 @@ def paged_snapshot(library_path: str, model: PoseModel | None, progress: Progres
         cols = open_columns(library_path, key, progress, cancel)
     media = tuple(media_row(m) for m in media_with_counts(library_path, cols))
     ids = cols.pose_ids
+    progress(0, 1, "ranking poses")
     return LibrarySnapshot(media, ids, cols.media_ids, cols.frames, PagedRows(library_path, "xy", (13, 2), ids),
                            PagedRows(library_path, "scores", (13,), ids, fill=0.0),
                            PagedRows(library_path, "world", (33, 3), ids), cols.mean, cols.stddev,
                            key if cols.mean is not None else "", visibility=cols.visibility,
-                           amb=cols.ambiguity if cols.mean is not None else None)
+                           amb=cols.ambiguity if cols.mean is not None else None).warm()
 
 
 def warm_up_job(progress: Progress, cancel: CancelCheck) -> bool:

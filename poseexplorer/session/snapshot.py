@@ -9,6 +9,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: a larger library's ambiguity percentiles come from a fixed uniform sample of this many poses (the rank of a
+#: value then errs by about 0.1 percentage point), so no panel sorts or scans every pose to show one number
+RANK_SAMPLE = 1_000_000
+#: how many of the most and of the least ambiguous poses `warm` finds
+EXTREMES = 100
 
 @dataclass(frozen=True)
 class MediaRow:
@@ -70,6 +75,7 @@ class LibrarySnapshot:
     amb: np.ndarray | None = None
     _sorter: list = field(default_factory=list, repr=False, compare=False)
     _by_media: dict = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.pose_ids)
@@ -96,7 +102,10 @@ class LibrarySnapshot:
 
     @property
     def media_by_id(self) -> dict[int, MediaRow]:
-        return {m.media_id: m for m in self.media}
+        """{media id: MediaRow} (built once: result lists look a media up per row; do not modify it)."""
+        if "media" not in self._cache:
+            self._cache["media"] = {m.media_id: m for m in self.media}
+        return self._cache["media"]
 
     @property
     def has_embeddings(self) -> bool:
@@ -141,7 +150,81 @@ class LibrarySnapshot:
             return np.zeros(0)
         if self.amb is not None:
             return self.amb
-        return ambiguity_scores(self.stddev)
+        if "amb" not in self._cache:
+            self._cache["amb"] = ambiguity_scores(self.stddev)
+        return self._cache["amb"]
+
+    def warm(self) -> "LibrarySnapshot":
+        """Compute what the panels read from every pose (plot sample, ambiguity ranks and extremes, median
+        sigma) now, in the thread that built the snapshot, so the GUI thread never scans the library."""
+        self.media_by_id
+        self.pose_counts()
+        self.display_rows()
+        if self.has_embeddings:
+            self._ranks()
+            self.ambiguity_extremes(EXTREMES, most=True)
+            self.median_stddev()
+        return self
+
+    def pose_counts(self) -> dict[int, int]:
+        """{media id: poses}: the media rows' counts when they all carry one (a large library's do), else
+        counted from media_ids."""
+        if "counts" not in self._cache:
+            if all(m.n_poses >= 0 for m in self.media):
+                counts = {m.media_id: m.n_poses for m in self.media}
+            else:
+                ids, n = np.unique(np.asarray(self.media_ids), return_counts=True)
+                counts = dict(zip(ids.tolist(), n.tolist()))
+            self._cache["counts"] = counts
+        return self._cache["counts"]
+
+    def display_rows(self) -> np.ndarray:
+        """Rows a plot draws: all, or a fixed uniform sample of a large library (search.display_rows)."""
+        from ..search.pca import display_rows
+
+        if "display" not in self._cache:
+            self._cache["display"] = display_rows(len(self))
+        return self._cache["display"]
+
+    def _ranks(self) -> np.ndarray:
+        """Sorted ambiguity of every pose, or of a fixed uniform sample of RANK_SAMPLE poses."""
+        from ..search.pca import display_rows
+
+        if "ranks" not in self._cache:
+            amb = self.ambiguity()
+            sample = amb if len(amb) <= RANK_SAMPLE else amb[display_rows(len(amb), RANK_SAMPLE)]
+            self._cache["ranks"] = np.sort(np.asarray(sample, dtype=np.float64))
+        return self._cache["ranks"]
+
+    def ambiguity_percentile(self, row: int) -> float:
+        """percentile_of(ambiguity(), ambiguity()[row]): exact up to RANK_SAMPLE poses, else from the sample."""
+        ranks = self._ranks()
+        if ranks.size == 0 or not 0 <= row < len(self):
+            return 0.0
+        value = float(np.asarray(self.ambiguity()[row], dtype=np.float64))
+        return float(100.0 * np.searchsorted(ranks, value, side="right") / ranks.size)
+
+    def ambiguity_extremes(self, count: int, most: bool = True) -> np.ndarray:
+        """Rows of the `count` most (most=True) or least ambiguous poses, in that order (one O(N) partition of
+        the whole column, kept for later calls asking no more rows)."""
+        key = "most" if most else "least"
+        cached = self._cache.get(key)
+        if cached is None or len(cached) < min(count, len(self)):
+            amb = np.asarray(self.ambiguity(), dtype=np.float64)
+            m = min(max(count, EXTREMES), len(amb))
+            keyed = -amb if most else amb
+            part = np.argpartition(keyed, m - 1)[:m] if 0 < m < len(amb) else np.arange(len(amb))
+            cached = part[np.argsort(keyed[part], kind="stable")].astype(np.int64)
+            self._cache[key] = cached
+        return cached[:count]
+
+    def median_stddev(self) -> np.ndarray:
+        """(D,) median sigma per embedding dimension over display_rows(); empty without embeddings."""
+        if not self.has_embeddings:
+            return np.zeros(0)
+        if "median" not in self._cache:
+            self._cache["median"] = np.median(np.asarray(self.stddev[self.display_rows()]), axis=0)
+        return self._cache["median"]
 
     def mean_visibility(self) -> np.ndarray:
         """(N,) mean keypoint score per pose (the search's min_visibility filter)."""

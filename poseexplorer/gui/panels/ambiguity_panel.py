@@ -12,8 +12,6 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from ...search.pca import display_rows
-from ...session.snapshot import percentile_of
 from ..state import AppState
 from ..views.skeleton_style import ambiguity_colour
 
@@ -75,7 +73,7 @@ class AmbiguityPanel(QWidget):
         snap = self.state.snapshot
         self._amb = snap.ambiguity()
         if snap.has_embeddings and len(snap):
-            med = np.median(snap.stddev[display_rows(len(snap))], axis=0)   # a sample when large
+            med = snap.median_stddev()   # over a sample when large (computed by the snapshot's job)
             x = np.arange(len(med))
             self.median.setData(np.repeat(x, 2) + np.tile([-0.4, 0.4], len(x)), np.repeat(med, 2), connect="pairs")
         else:
@@ -88,10 +86,9 @@ class AmbiguityPanel(QWidget):
         self.list.clear()
         if self._amb.size == 0:
             return
-        order = np.argsort(self._amb)
-        rows = order[::-1][:LIST_LENGTH] if self.order.currentIndex() == 0 else order[:LIST_LENGTH]
-        for r in rows:
-            pct = percentile_of(self._amb, self._amb[r])
+        rows = snap.ambiguity_extremes(LIST_LENGTH, most=self.order.currentIndex() == 0)
+        for r in rows.tolist():
+            pct = snap.ambiguity_percentile(r)
             item = QListWidgetItem(percentile_bar(pct), f"σ {self._amb[r]:.3f}  ·  "
                                    f"{snap.media_name(int(snap.media_ids[r]))}  frame {int(snap.frames[r])}")
             item.setData(Qt.ItemDataRole.UserRole, int(snap.pose_ids[r]))
@@ -106,7 +103,7 @@ class AmbiguityPanel(QWidget):
             self.score.setText("No pose selected." if row < 0 else "No embeddings yet (model loading).")
             return
         sigma = np.asarray(snap.stddev[row], dtype=np.float64)
-        pct = percentile_of(self._amb, self._amb[row])
+        pct = snap.ambiguity_percentile(row)
         colour = ambiguity_colour(pct)
         self.bars.setOpts(x=np.arange(len(sigma)), height=sigma, width=0.7, brush=pg.mkBrush(*colour))
         self.score.setText(f"ambiguity {self._amb[row]:.3f} (mean σ): more ambiguous than {pct:.0f}% of the "
@@ -115,4 +112,4 @@ class AmbiguityPanel(QWidget):
     def percentile(self) -> float:
         """Percentile of the current pose (for tests); nan when there is none."""
         row = self.state.snapshot.row_of(self.state.pose_id)
-        return percentile_of(self._amb, self._amb[row]) if row >= 0 and self._amb.size else float("nan")
+        return self.state.snapshot.ambiguity_percentile(row) if row >= 0 and self._amb.size else float("nan")

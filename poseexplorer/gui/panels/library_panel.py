@@ -153,10 +153,7 @@ class LibraryPanel(QWidget):
     # --- media list ----------------------------------------------------------------------------------
     def refresh(self) -> None:
         snap = self.state.snapshot
-        counts: dict[int, int] = {}
-        for mid in snap.media_ids.tolist():
-            counts[mid] = counts.get(mid, 0) + 1
-        self._fill(snap.media, counts)
+        self._fill(snap.media, snap.pose_counts())
         n_media = len(snap.media)
         self.summary.setText(f"{n_media} media, {len(snap)} poses" if n_media else
                              "Drop videos or image folders here, or use File > Open.")

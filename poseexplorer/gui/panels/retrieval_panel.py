@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QListView, QListWidget,
@@ -29,6 +30,9 @@ from ..views.pose_crop import render_crop, with_badge
 from ..views.skeleton_style import track_colour
 
 TILE = 128
+#: tiles drawn at once: a cross-view search of a large library answers thousands of views; the rest come
+#: a page at a time ("show more"), so drawing never reads thousands of poses on the GUI thread
+TILE_PAGE = 48
 CSV_COLUMNS = ("rank", "query_media", "query_frame_index", "query_pose_id", "media", "path", "frame_index", "pose_id",
                "confidence", "mirrored", "probability", "calibrated", "track")
 #: confidence: calibrated (or raw P when calibrated = 0); probability: the raw matching probability P;
@@ -130,6 +134,11 @@ class RetrievalPanel(QWidget):
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setWordWrap(True)
         self.grid.itemClicked.connect(self._clicked)
+        self.more = QPushButton("")
+        self.more.clicked.connect(lambda: self._add_tiles(self._next))
+        self.more.hide()
+        self._tiles: list[ResultRow] = []   # the results the grid shows a page at a time
+        self._next = 0                      # the first of them without a tile yet
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(options)
@@ -137,6 +146,7 @@ class RetrievalPanel(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.filter_label)
         layout.addWidget(self.grid, 1)
+        layout.addWidget(self.more)
 
     # --- searching ----------------------------------------------------------------------------------
     def _pose_selected(self, pose_id: int) -> None:
@@ -229,14 +239,24 @@ class RetrievalPanel(QWidget):
                                 + (f", {hidden} below {self.min_confidence.value()}% hidden" if hidden else "")
                                 + ("" if not rows else " (% = calibrated 3D-match probability)"
                                    if rows[0].confidence is not None else " (% = raw P, uncalibrated)"))
+        self._tiles = rows
+        self._add_tiles(0)
+        self.grid.scrollToTop()   # a new search shows its best hits, not the old scroll position
+
+    def _add_tiles(self, start: int) -> None:
+        """Append the tiles of results start.. start + TILE_PAGE (their poses read in one go), then ask a
+        worker for their crops."""
+        snap, rows = self.state.snapshot, self._tiles[start:start + TILE_PAGE]
+        self._next = start + len(rows)
+        found = snap.rows_of(np.array([r.pose_id for r in rows], np.int64))
+        rows, found = [r for r, f in zip(rows, found) if f >= 0], found[found >= 0]
+        xy, scores = (snap.xy[found], snap.scores[found]) if len(found) else (None, None)
+        tracks = self.state.tracks.track_of([r.pose_id for r in rows]).tolist()
         requests = []
-        tracks = self.state.tracks.track_of([r.pose_id for r in rows])
-        for rank, (r, track) in enumerate(zip(rows, tracks.tolist()), 1):
-            row = snap.row_of(r.pose_id)
-            if row < 0:
-                continue
+        for i, (r, track) in enumerate(zip(rows, tracks)):
+            rank = start + i + 1
             name = snap.media_name(r.media_id)
-            crop = render_crop(None, snap.xy[row], snap.scores[row], TILE, self.state.min_visibility)
+            crop = render_crop(None, xy[i], scores[i], TILE, self.state.min_visibility)
             icon = QIcon(QPixmap.fromImage(with_badge(crop, track_colour(track)) if track >= 0 else crop))
             shown = r.shown_confidence
             who = f" · track {track}" if track >= 0 else ""
@@ -253,8 +273,10 @@ class RetrievalPanel(QWidget):
             self.grid.addItem(item)
             media = snap.media_by_id.get(r.media_id)
             if media is not None and media.kind != "keypoints":
-                requests.append((r.pose_id, media.path, r.frame, snap.xy[row], snap.scores[row]))
-        self.grid.scrollToTop()   # a new search shows its best hits, not the old scroll position
+                requests.append((r.pose_id, media.path, r.frame, xy[i], scores[i]))
+        left = len(self._tiles) - self._next
+        self.more.setText(f"show {min(left, TILE_PAGE)} more ({self._next:,} of {len(self._tiles):,} shown)")
+        self.more.setVisible(left > 0)
         if requests:
             self.runner.run(crop_job(requests, TILE, self.state.min_visibility), "crops", key="result crops",
                             on_done=self._set_crops)

@@ -11,7 +11,6 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QToolButton,
                                QVBoxLayout, QWidget)
 
-from ...search.pca import display_rows
 from ...session.search_jobs import pca_job
 from ..image_jobs import crop_job
 from ..job_runner import JobRunner
@@ -101,7 +100,7 @@ class ScatterPanel(QWidget):
             if saved is not None and saved.shape == (2, snap.mean.shape[1]):
                 self.pca.components_ = saved.copy()   # the first fit is turned to match the last session's
         self.info.setText("computing PCA…")
-        rows = display_rows(len(snap))
+        rows = snap.display_rows()
         self.runner.run(pca_job(self.pca, snap.mean, rows), "PCA", key="pca", queue=True,
                         on_done=lambda xy, s=snap: self._pca_done(s, xy, rows),
                         on_failed=lambda msg, d: self.info.setText(f"PCA failed: {msg}"))

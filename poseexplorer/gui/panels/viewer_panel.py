@@ -22,7 +22,6 @@ from ...align.playback import advance_in_range, frame_at, time_of
 from ...align.playback_schedule import LaneSchedule
 from ..frame_loader import DecodedFrame, FrameLoader
 from ...session.people import frame_people, person_at
-from ...session.snapshot import percentile_of
 from ..state import AppState
 from ..views.frame_view import FrameView
 from ..views.skeleton_style import ambiguity_colour, track_colour
@@ -347,7 +346,7 @@ class ViewerPanel(QWidget):
         colour, text = None, ""
         if snap.has_embeddings:
             amb = snap.ambiguity()
-            pct = percentile_of(amb, amb[row])
+            pct = snap.ambiguity_percentile(row)
             text = f" · ambiguity {amb[row]:.3f} ({pct:.0f}th percentile)"
             if self.state.colour_by_ambiguity:
                 colour = ambiguity_colour(pct)
