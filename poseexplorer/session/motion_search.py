@@ -118,7 +118,7 @@ def motion_search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: IndexC
         row = snapshot.row_of(req.pose_id)
         rows = single(lambda *a: None, cancel)
         own = _media(snapshot, int(snapshot.media_ids[row])) if row >= 0 else None
-        if own is None or not library_path or not _has_timeline(own):
+        if not rows or own is None or not library_path or not _has_timeline(own):
             return rows
         track = None if tracks is None else int(tracks.track_of([req.pose_id])[0])
         track = None if track is None or track < 0 else track
@@ -133,7 +133,7 @@ def motion_search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: IndexC
                 raise Cancelled()
             progress(i, len(candidates), f"matching motion in {snapshot.media_name(r.media_id)}")
             match = _match(moments, key, load, model, (own.media_id, track, r.media_id), frame, max_cells)
-            best = _chosen(snapshot, model, query, match, frame, r)
+            best = _chosen(snapshot, model, query, match, frame, r, req.restrict_pose_ids)
             if best is not None:
                 found[r.media_id] = best
         progress(len(candidates), len(candidates), "done")
@@ -180,19 +180,23 @@ def _match(moments: MomentCache, key: tuple, load: Loader, model: PoseModel, pai
 
 
 def _chosen(snapshot: LibrarySnapshot, model: PoseModel, query: Embedding, match: MotionMatch, frame: int,
-            single: ResultRow) -> ResultRow | None:
-    """The result row for the other video's best frame by motion (None: no person there in the snapshot)."""
+            single: ResultRow, allowed: np.ndarray | None = None) -> ResultRow | None:
+    """The result row for the other video's best frame by motion whose pose is in the snapshot (and among
+    `allowed` pose ids when given: the scatter's selection); None when none of its best frames is."""
     i = frame - match.start
-    if not 0 <= i < len(match.table.frames) or match.table.frames[i, 0] < 0:
+    if not 0 <= i < len(match.table.frames):
         return None
-    pose_id = int(match.pose_ids[match.table.frames[i, 0]])
-    r = snapshot.row_of(pose_id) if pose_id >= 0 else -1
-    if r < 0:
+    for f, cost in zip(match.table.frames[i].tolist(), match.table.cost[i].tolist()):
+        pose_id = int(match.pose_ids[f]) if f >= 0 else -1
+        r = snapshot.row_of(pose_id) if pose_id >= 0 else -1
+        if r >= 0 and (allowed is None or np.isin(pose_id, allowed)):
+            break
+    else:
         return None
     if pose_id == single.pose_id:
-        return replace(single, extra={**single.extra, "motion_cost": float(match.table.cost[i, 0])})
+        return replace(single, extra={**single.extra, "motion_cost": float(cost)})
     p = float(model.matching_probability(query, Embedding(snapshot.mean[r:r + 1], snapshot.stddev[r:r + 1]))[0, 0])
     calibration = getattr(model, "calibration", None)
     conf = float(model.confidence(p)) if calibration is not None and calibration.fitted else None
     return ResultRow(pose_id, int(snapshot.media_ids[r]), int(snapshot.frames[r]), p, False,
-                     extra={"motion_cost": float(match.table.cost[i, 0])}, confidence=conf)
+                     extra={"motion_cost": float(cost)}, confidence=conf)

@@ -117,3 +117,21 @@ def test_motion_search_without_a_library_file_answers_by_single_frames(two_views
     rows = motion_search_job(snap, session.model, session.index_cache, MomentCache(), "", req)(nothing, never)
     single = per_media_search_job(snap, session.model, session.index_cache, req)(nothing, never)
     assert [(r.pose_id, r.probability) for r in rows] == [(r.pose_id, r.probability) for r in single]
+
+
+def test_motion_search_keeps_to_the_scatter_selection(two_views):
+    """With a selection, each view's frame is the best by motion among the selected poses (or its single
+    frame when none of its best frames by motion is selected)."""
+    session = two_views
+    snap = session.snapshot
+    front = next(m.media_id for m in snap.media if m.name.startswith("front"))
+    row = np.flatnonzero((snap.media_ids == front) & (snap.frames == 60))[0]
+    nothing, never = (lambda *a: None), (lambda: False)
+    moments = MomentCache()
+    free = motion_search_job(snap, session.model, session.index_cache, moments, session.library_path,
+                             SearchRequest(int(snap.pose_ids[row])))(nothing, never)
+    allowed = snap.pose_ids[snap.pose_ids != free[0].pose_id]
+    kept = motion_search_job(snap, session.model, session.index_cache, moments, session.library_path,
+                             SearchRequest(int(snap.pose_ids[row]), restrict_pose_ids=allowed))(nothing, never)
+    assert kept[0].media_id == free[0].media_id and kept[0].pose_id != free[0].pose_id
+    assert kept[0].pose_id in allowed and abs(kept[0].frame - free[0].frame) <= 8
