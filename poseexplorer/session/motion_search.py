@@ -5,7 +5,8 @@ a video (or keypoint track), each other video's frame is chosen by the sync wind
 sync panel's windowed cost around the query frame and around each candidate frame), not by the query
 frame alone. On the real 4-view footage this took 3D-judged Hit@1 from 68 % to 88 % (docs/results.md
 section 7). The shown probability and confidence stay those of the chosen frame's own pose, so they
-keep their calibration; `extra["motion_cost"]` holds the windowed cost.
+keep their calibration (the better of the pose and its mirror image, as the window chose per frame; a
+mirrored one is marked like the mirror search's); `extra["motion_cost"]` holds the windowed cost.
 
 Cost: a video pair's whole cost matrix is computed once (a few seconds for two 5,000-frame videos) and
 every later query from the same video reads its table (MomentCache). Very long videos are scored in a
@@ -47,11 +48,13 @@ Loader = Callable[[int, "int | None"], tuple[PoseSequence, np.ndarray]]
 @dataclass(frozen=True)
 class MotionMatch:
     """The other video's frames for a segment of the query video. start: the segment's first query frame;
-    table: its MomentTable (row i = query frame start + i); pose_ids: (T,) the other video's pose per frame."""
+    table: its MomentTable (row i = query frame start + i); pose_ids: (T,) the other video's pose per frame;
+    mirrored: (T, D) the embeddings of its left/right-flipped poses (or None)."""
 
     start: int
     table: MomentTable
     pose_ids: np.ndarray
+    mirrored: Embedding | None = None
 
     def covers(self, frame: int, n_frames: int) -> bool:
         """Whether `frame` lies in the segment with the window's margin (or the segment reaches that end)."""
@@ -174,7 +177,7 @@ def _match(moments: MomentCache, key: tuple, load: Loader, model: PoseModel, pai
     other, pose_ids = load(media_b, None)
     start, end = segment(frame, ref.n_frames, other.n_frames, max_cells)
     reference = ref if (start, end) == (0, ref.n_frames) else _cut(ref, start, end)
-    match = MotionMatch(start, best_moments(reference, other, model), pose_ids)
+    match = MotionMatch(start, best_moments(reference, other, model), pose_ids, other.mirrored)
     moments.put(pair_key + (start,), match)
     return match
 
@@ -193,10 +196,15 @@ def _chosen(snapshot: LibrarySnapshot, model: PoseModel, query: Embedding, match
             break
     else:
         return None
+    extra = {"motion_cost": float(cost)}
     if pose_id == single.pose_id:
-        return replace(single, extra={**single.extra, "motion_cost": float(cost)})
+        return replace(single, extra={**single.extra, **extra})
     p = float(model.matching_probability(query, Embedding(snapshot.mean[r:r + 1], snapshot.stddev[r:r + 1]))[0, 0])
+    mirrored = False
+    if match.mirrored is not None:   # the window chose the pose or its mirror image per frame: so does P
+        p_m = float(model.matching_probability(query, match.mirrored[f:f + 1])[0, 0])
+        mirrored, p = p_m > p, max(p, p_m)
     calibration = getattr(model, "calibration", None)
     conf = float(model.confidence(p)) if calibration is not None and calibration.fitted else None
-    return ResultRow(pose_id, int(snapshot.media_ids[r]), int(snapshot.frames[r]), p, False,
-                     extra={"motion_cost": float(cost)}, confidence=conf)
+    return ResultRow(pose_id, int(snapshot.media_ids[r]), int(snapshot.frames[r]), p, mirrored, extra=extra,
+                     confidence=conf)
