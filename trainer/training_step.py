@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from .augment import Augmentation, camera_frame_3d, make_pairs
 from .config import TrainConfig
 from .ema import EmaWeights
 from .losses import LossParts, far_from_matrix, lift_loss, prvipe_loss
+from .network_growth import grow_blocks, grow_width
 from .precision import uses_bf16
 
 class TrainingError(RuntimeError):
@@ -70,45 +72,26 @@ def build_network(cfg: TrainConfig) -> PrVipeNet:
     return PrVipeNet(spec)
 
 
-#: A grown residual block's last batch-norm shift: the block adds this constant to every feature at the
-#: start (its scale is 0), small enough to keep the source model's output, not 0 so that ReLU passes gradient.
-GROWN_BLOCK_SHIFT = 1e-3
-
-
-def grow_blocks(net: PrVipeNet, src_state: dict[str, torch.Tensor]) -> int:
-    """Load a source network with fewer residual blocks (same width, inputs, heads) into `net`: its blocks
-    first, every extra block of `net` made an identity (its last batch norm scaled to 0, shifted by
-    GROWN_BLOCK_SHIFT) so the grown network starts as the source model. Returns the number of grown blocks.
-    A network-growing start in the manner of Net2DeeperNet (Chen et al., ICLR 2016)."""
-    own = net.state_dict()
-    missing = [k for k in own if k not in src_state]
-    if any(not k.startswith("blocks.") for k in missing) or any(k not in own for k in src_state):
-        raise RuntimeError("the source network differs in more than its number of residual blocks")
-    net.load_state_dict(src_state, strict=False)
-    grown = sorted({int(k.split(".")[1]) for k in missing})
-    with torch.no_grad():
-        for b in grown:
-            last_norm = net.blocks[b].body[-1][1]
-            last_norm.weight.zero_()
-            last_norm.bias.fill_(GROWN_BLOCK_SHIFT)
-    return len(grown)
-
-
 def start_from_model_file(net: PrVipeNet, scale: MatchingScale, path: Path) -> None:
     """Copy the weights and matching scale of an exported model file into a fresh network of the same shape
     (fine-tuning a bundled model on new data or augmentation instead of starting from random weights), or
-    of the same shape with more residual blocks (grow_blocks: a deeper network that starts as the model)."""
+    of a larger one that starts as the model (network_growth: wider first, then more residual blocks)."""
     from poseexplorer.embed.modelfile import ModelFileError, load_network
 
     try:
         src_net, src_scale, _, _ = load_network(path)
+        state = src_net.state_dict()
+        if src_net.spec.width < net.spec.width:
+            between = PrVipeNet(replace(net.spec, blocks=src_net.spec.blocks))
+            grow_width(between, state)
+            state = between.state_dict()
         if src_net.spec.blocks < net.spec.blocks:
-            grow_blocks(net, src_net.state_dict())
+            grow_blocks(net, state)
         else:
-            net.load_state_dict(src_net.state_dict())
+            net.load_state_dict(state)
     except (ModelFileError, RuntimeError) as exc:
         raise TrainingError(f"init_from {path}: cannot start from this model ({exc}); its network must have "
-                            f"the width, embed_dim and visibility_input of this config and at most its "
+                            f"the embed_dim and visibility_input of this config and at most its width and "
                             f"blocks") from exc
     scale.load_state_dict(src_scale.state_dict())
 
