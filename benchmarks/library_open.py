@@ -20,7 +20,6 @@ import json
 import os
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -42,57 +41,21 @@ def _model_identity() -> tuple[str, str, int]:
 
 def generate(path: Path, n_poses: int, seed: int = 0) -> None:
     """A library of about n_poses poses (written once: a marker file says it is complete)."""
-    from poseexplorer.library import Library
+    from poseexplorer.testing.generated_library import write_generated_library
 
-    done = path.with_name(path.name + ".complete")
-    if done.exists():
-        return
-    for p in path.parent.glob(path.name + "*"):
-        shutil.rmtree(p) if p.is_dir() else p.unlink()
-    key, name, dim = _model_identity()
     n_frames = int(np.ceil(n_poses / 0.9))
-    n_media = int(np.ceil(n_frames / FRAMES_PER_MEDIA))
-    with Library.open(path) as lib:
-        media = [lib.add_media(f"/season/match{i:05d}.mp4", "video", f"gen:{i}", fps=25.0, width=1280,
-                               height=720, frames=FRAMES_PER_MEDIA) for i in range(n_media)]
-        lib.register_model(key, name, dim)
-    src_mean = src_std = None
+    source = None
     if (SEARCH_SCALE / "mean.npy").exists():
         src_mean = np.load(SEARCH_SCALE / "mean.npy", mmap_mode="r")
         src_std = np.load(SEARCH_SCALE / "stddev.npy", mmap_mode="r")
-    rng = np.random.default_rng(seed)
-    conn = sqlite3.connect(str(path), isolation_level=None)
-    conn.execute("PRAGMA synchronous=OFF")
-    stored = 0
-    for mi, mid in enumerate(media):
-        frames = np.arange(FRAMES_PER_MEDIA)
-        person = rng.uniform(size=FRAMES_PER_MEDIA) < 0.9
-        xy = rng.uniform(0, 720, (FRAMES_PER_MEDIA, 13, 2)).astype(np.float32)
-        sc = rng.uniform(0, 1, (FRAMES_PER_MEDIA, 13)).astype(np.float32)
-        lm = rng.uniform(0, 720, (FRAMES_PER_MEDIA, 33, 3)).astype(np.float32)
-        wo = rng.normal(0, 0.5, (FRAMES_PER_MEDIA, 33, 3)).astype(np.float32)
-        rows = [(mid, int(f), xy[f].tobytes(), sc[f].tobytes(), lm[f].tobytes(), wo[f].tobytes()) if person[f]
-                else (mid, int(f), None, None, None, None) for f in frames]
-        conn.execute("BEGIN")
-        conn.executemany("INSERT INTO detections(media_id, frame_index, xy, scores, landmarks, world) "
-                         "VALUES (?,?,?,?,?,?)", rows)
-        ids = [r[0] for r in conn.execute("SELECT id FROM detections WHERE media_id = ? AND xy IS NOT NULL "
-                                          "ORDER BY id", (mid,))]
-        m = len(ids)
-        if src_mean is not None and stored + m <= len(src_mean):
-            mean, std = np.asarray(src_mean[stored:stored + m]), np.asarray(src_std[stored:stored + m])
-        else:
-            mean = rng.normal(size=(m, dim)).astype(np.float32)
-            std = rng.uniform(0.05, 0.5, (m, dim)).astype(np.float32)
-        conn.executemany("INSERT INTO embeddings(model_key, pose_id, mean, stddev) VALUES (?,?,?,?)",
-                         [(key, i, mu.tobytes(), sd.tobytes()) for i, mu, sd in zip(ids, mean, std)])
-        conn.execute("UPDATE media SET status = 'done' WHERE id = ?", (mid,))
-        conn.execute("COMMIT")
-        stored += m
-        if mi % 200 == 0:
-            print(f"  generating: {stored:,} poses", file=sys.stderr, flush=True)
-    conn.close()
-    done.touch()
+
+        def source(start: int, count: int):
+            if start + count > len(src_mean):
+                return None
+            return np.asarray(src_mean[start:start + count]), np.asarray(src_std[start:start + count])
+    write_generated_library(path, int(np.ceil(n_frames / FRAMES_PER_MEDIA)), FRAMES_PER_MEDIA, _model_identity(),
+                            source, seed, lambda stored: print(f"  generating: {stored:,} poses", file=sys.stderr,
+                                                               flush=True))
 
 
 def _peak_rss_mb() -> float:

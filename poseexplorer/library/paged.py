@@ -21,6 +21,8 @@ import numpy as np
 from .connect import connect
 
 _COLUMNS = ("xy", "scores", "world", "landmarks")
+#: rows per page unless given
+PAGE_ROWS = 1024
 #: rows touching more distinct pages than this (and than an eighth of the rows) are read by id, not by page
 SPARSE_PAGES = 4
 
@@ -29,7 +31,7 @@ class PagedRows:
     """Rows of one detections blob column for the poses `pose_ids` (sorted ascending), loaded by page."""
 
     def __init__(self, library_path: str | os.PathLike, column: str, row_shape: tuple[int, ...],
-                 pose_ids: np.ndarray, page_size: int = 1024, pages: int = 64, fill: float = np.nan) -> None:
+                 pose_ids: np.ndarray, page_size: int | None = None, pages: int = 64, fill: float = np.nan) -> None:
         if column not in _COLUMNS:
             raise ValueError(f"column must be one of {_COLUMNS}, got {column!r}")
         ids = np.asarray(pose_ids)
@@ -37,7 +39,8 @@ class PagedRows:
             raise ValueError("pose_ids must be strictly increasing")
         self._path = Path(library_path).expanduser().absolute()
         self._column, self._row_shape, self._ids = column, tuple(row_shape), ids
-        self._page_size, self._pages, self._fill = int(page_size), int(pages), float(fill)
+        self._page_size = int(PAGE_ROWS if page_size is None else page_size)
+        self._pages, self._fill = int(pages), float(fill)
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._conn = None

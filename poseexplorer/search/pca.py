@@ -126,5 +126,13 @@ def display_rows(n: int, limit: int = SCATTER_LIMIT, seed: int = 0) -> np.ndarra
     and its density is the library's)."""
     if n <= limit:
         return np.arange(n, dtype=np.int64)
-    rows = np.random.default_rng(seed).choice(n, size=limit, replace=False)
-    return np.sort(rows).astype(np.int64)
+    rng = np.random.default_rng(seed)
+    if 8 * limit > n:
+        return np.sort(rng.choice(n, size=limit, replace=False)).astype(np.int64)
+    # a small sample of a large library without a permutation of all n rows (0.2 s and 80 MB at 10^7): the
+    # distinct values of independent uniform draws are a uniform random subset, and so is a uniform subset
+    # of them
+    rows = np.unique(rng.integers(0, n, limit + limit // 8))
+    while len(rows) < limit:
+        rows = np.union1d(rows, rng.integers(0, n, limit))
+    return np.sort(rng.choice(rows, size=limit, replace=False)).astype(np.int64)

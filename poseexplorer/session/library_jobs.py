@@ -50,14 +50,14 @@ def import_job(library_path: str, paths: list[str], model: PoseModel | None, wor
 PAGED_FROM = 200_000
 
 
-def snapshot_job(library_path: str, model: PoseModel | None, paged_from: int = PAGED_FROM) -> Job:
+def snapshot_job(library_path: str, model: PoseModel | None, paged_from: int | None = None) -> Job:
     """Embed what is missing for `model`, then read everything the panels need into a LibrarySnapshot
-    (a large library: memory-mapped columns and paged rows, see paged_snapshot)."""
+    (from paged_from poses on, default PAGED_FROM: memory-mapped columns and paged rows, see paged_snapshot)."""
     def job(progress: Progress, cancel: CancelCheck) -> LibrarySnapshot:
         from ..library import Library
         from ..library.columns import library_size
 
-        if library_size(library_path) >= paged_from:
+        if library_size(library_path) >= (PAGED_FROM if paged_from is None else paged_from):
             return paged_snapshot(library_path, model, progress, cancel)
         with Library.open(library_path) as lib:
             if model is not None:

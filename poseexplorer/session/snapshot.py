@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: a larger library's ambiguity percentiles come from a fixed uniform sample of this many poses (the rank of a
-#: value then errs by about 0.1 percentage point), so no panel sorts or scans every pose to show one number
-RANK_SAMPLE = 1_000_000
+#: a library larger than the scatter's sample (search.pca.SCATTER_LIMIT) ranks ambiguity within that fixed
+#: uniform sample (a percentile then errs by about 0.2 points), so no panel sorts or scans every pose
 #: how many of the most and of the least ambiguous poses `warm` finds
 EXTREMES = 100
+#: the median sigma is taken over this many poses
+MEDIAN_SAMPLE = 8192
+CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class MediaRow:
@@ -163,6 +165,7 @@ class LibrarySnapshot:
         if self.has_embeddings:
             self._ranks()
             self.ambiguity_extremes(EXTREMES, most=True)
+            self.ambiguity_extremes(EXTREMES, most=False)
             self.median_stddev()
         return self
 
@@ -187,17 +190,13 @@ class LibrarySnapshot:
         return self._cache["display"]
 
     def _ranks(self) -> np.ndarray:
-        """Sorted ambiguity of every pose, or of a fixed uniform sample of RANK_SAMPLE poses."""
-        from ..search.pca import display_rows
-
+        """Sorted ambiguity of the poses in display_rows() (all of a library up to the scatter's limit)."""
         if "ranks" not in self._cache:
-            amb = self.ambiguity()
-            sample = amb if len(amb) <= RANK_SAMPLE else amb[display_rows(len(amb), RANK_SAMPLE)]
-            self._cache["ranks"] = np.sort(np.asarray(sample, dtype=np.float64))
+            self._cache["ranks"] = np.sort(np.asarray(self.ambiguity()[self.display_rows()], dtype=np.float64))
         return self._cache["ranks"]
 
     def ambiguity_percentile(self, row: int) -> float:
-        """percentile_of(ambiguity(), ambiguity()[row]): exact up to RANK_SAMPLE poses, else from the sample."""
+        """percentile_of(ambiguity(), ambiguity()[row]): exact up to the scatter's limit, else within its sample."""
         ranks = self._ranks()
         if ranks.size == 0 or not 0 <= row < len(self):
             return 0.0
@@ -210,20 +209,33 @@ class LibrarySnapshot:
         key = "most" if most else "least"
         cached = self._cache.get(key)
         if cached is None or len(cached) < min(count, len(self)):
-            amb = np.asarray(self.ambiguity(), dtype=np.float64)
+            amb = self.ambiguity()
             m = min(max(count, EXTREMES), len(amb))
-            keyed = -amb if most else amb
-            part = np.argpartition(keyed, m - 1)[:m] if 0 < m < len(amb) else np.arange(len(amb))
-            cached = part[np.argsort(keyed[part], kind="stable")].astype(np.int64)
+            picked = []                      # the m best of each chunk hold the m best overall; memory stays flat
+            for lo in range(0, len(amb), CHUNK):
+                keyed = np.asarray(amb[lo:lo + CHUNK], np.float32) * (-1 if most else 1)
+                part = np.argpartition(keyed, m - 1)[:m] if m < len(keyed) else np.arange(len(keyed))
+                picked.append(part.astype(np.int64) + lo)
+            rows = np.concatenate(picked) if picked else np.zeros(0, np.int64)
+            keyed = np.asarray(amb[rows], np.float32) * (-1 if most else 1)
+            cached = rows[np.lexsort((rows, keyed))][:m]    # ties: the lower row first
             self._cache[key] = cached
         return cached[:count]
 
     def median_stddev(self) -> np.ndarray:
-        """(D,) median sigma per embedding dimension over display_rows(); empty without embeddings."""
+        """(D,) median sigma per embedding dimension over MEDIAN_SAMPLE poses spread over the library (all
+        of a smaller one); empty without embeddings."""
         if not self.has_embeddings:
             return np.zeros(0)
         if "median" not in self._cache:
-            self._cache["median"] = np.median(np.asarray(self.stddev[self.display_rows()]), axis=0)
+            n, block = len(self), 128
+            if n <= MEDIAN_SAMPLE:
+                rows = np.arange(n)
+            else:   # 64 evenly spaced runs of rows: scattered rows of a memory-mapped column each map a
+                    # 64 KB stretch of it (the kernel's fault-around), 600 MB for 8,192 rows of 10^7
+                starts = np.linspace(0, n - block, MEDIAN_SAMPLE // block).astype(np.int64)
+                rows = (starts[:, None] + np.arange(block)).ravel()
+            self._cache["median"] = np.median(np.asarray(self.stddev[rows]), axis=0)
         return self._cache["median"]
 
     def mean_visibility(self) -> np.ndarray:

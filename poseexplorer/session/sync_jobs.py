@@ -97,9 +97,10 @@ def library_sequence(library_path: str, media_id: int, model: PoseEmbedder,
     from ..library.people import track_frames
 
     with Library.open(library_path) as lib:
-        info = next((m for m in lib.media() if m.id == media_id), None)
-        if info is None:
-            raise ValueError(f"media {media_id} is not in the library {library_path}")
+        try:   # one media's row: Library.media() counts the poses of every media (a full table read)
+            info = lib.media_info(media_id)
+        except KeyError:
+            raise ValueError(f"media {media_id} is not in the library {library_path}") from None
         if info.kind not in SYNCABLE_KINDS or not info.fps > 0:
             raise ValueError(f"{info.name} is not a video or keypoint track (kind {info.kind}, {info.fps} fps); "
                              "only sequences with a frame rate can be synced")
