@@ -78,7 +78,8 @@ class RetrievalPanel(QWidget):
         self.k.setRange(1, 200)
         self.k.setValue(12)
         self.k.setPrefix("k = ")
-        self.exclude = QCheckBox("other media only")
+        self.exclude = QCheckBox("other media")
+        self.exclude.setToolTip("Search only the other media, not the query's own video or folder")
         self.exclude.setChecked(True)
         self.mirror = QCheckBox("mirror")
         self.mirror.setToolTip("Also search for the left/right-flipped pose; mirrored hits are marked ⇋")
@@ -87,7 +88,7 @@ class RetrievalPanel(QWidget):
                                   "views (on by default when the library holds several views of one scene)")
         self.per_media.toggled.connect(self._per_media_toggled)
         self._per_media_chosen = False      # the user's choice wins over the library-based default
-        self.by_motion = QCheckBox("by motion")
+        self.by_motion = QCheckBox("motion")
         self.by_motion.setChecked(True)
         self.by_motion.setToolTip("For a query from a video: choose each view's frame by the motion around it "
                                   "(the sync window, about +-20 frames), not by the one frame. On real 4-view "
@@ -111,13 +112,13 @@ class RetrievalPanel(QWidget):
         export.setToolTip("Export the results shown to a CSV file")
         export.clicked.connect(self.export_csv_dialog)
         options = QHBoxLayout()
-        for w in (self.k, self.exclude, self.mirror):
+        options.setSpacing(4)   # five controls and the export button in the narrow retrieval dock
+        for w in (self.k, self.exclude, self.mirror, self.by_motion):
             options.addWidget(w)
         options.addStretch(1)
         options.addWidget(export)
         second = QHBoxLayout()
         second.addWidget(self.per_media)
-        second.addWidget(self.by_motion)
         second.addWidget(self.per_person)
         second.addStretch(1)
         second.addWidget(QLabel("confidence"))
