@@ -4,6 +4,7 @@ Public names (import them from here: `from poseexplorer.align import align_seque
 `poseexplorer.align` is the px.align function, see poseexplorer/__init__.py):
 
     path = align(emb_a, emb_b, model, **options)        # px.align: (L, 2) int64, column 0 frames of A, 1 of B
+    # (px.align's defaults are the Sync panel's: kernel 11, rate 4, lr_invariant with mirrored_b)
     al = align_sequences(emb_a, emb_b, model, *, mirrored_b=None, valid_a=None, valid_b=None,
                          band=None, subsequence=False, kernel=7, rate=3, method="quadrature",
                          slopes=WINDOW_SLOPES, hub_neighbours=HUB_NEIGHBOURS, lr_invariant=False)
