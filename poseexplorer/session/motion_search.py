@@ -12,7 +12,9 @@ Cost: a video pair's whole cost matrix is computed once (a few seconds for two 5
 every later query from the same video reads its table (MomentCache). Very long videos are scored in a
 segment of the query video around the query frame (MAX_CELLS). Only the MOTION_MEDIA other videos whose
 best single frame matches best are scored by motion; media without a timeline (image folders) and the
-rest keep their best single frame (per_media_search_job).
+rest keep their best single frame (per_media_search_job). In a view with several tracked people each person is
+followed along their own track and the best of them answers (the best person of each frame would jump
+between people).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from ..core.poses import Embedding
 from ..jobs import CancelCheck, Cancelled, Job, Progress
 from .cross_view import per_media_search_job
 from .people import TrackTable
+from .person_search import MIN_TRACK_SHARE
 from .search_jobs import IndexCache, ResultRow, SearchRequest
 from .snapshot import LibrarySnapshot
 from .sync_jobs import SYNCABLE_KINDS, library_sequence
@@ -132,13 +135,15 @@ def motion_search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: IndexC
         query = Embedding(snapshot.mean[row:row + 1], snapshot.stddev[row:row + 1])
         found: dict[int, ResultRow] = {}
         for i, r in enumerate(candidates):
-            if cancel():
-                raise Cancelled()
             progress(i, len(candidates), f"matching motion in {snapshot.media_name(r.media_id)}")
-            match = _match(moments, key, load, model, (own.media_id, track, r.media_id), frame, max_cells)
-            best = _chosen(snapshot, model, query, match, frame, r, req.restrict_pose_ids)
-            if best is not None:
-                found[r.media_id] = best
+            for person in people_of(snapshot, tracks, r.media_id):
+                if cancel():
+                    raise Cancelled()
+                match = _match(moments, key, load, model, (own.media_id, track, r.media_id, person), frame, max_cells)
+                best = _chosen(snapshot, model, query, match, frame, r, req.restrict_pose_ids)
+                if best is not None and (r.media_id not in found or best.extra["motion_cost"]
+                                         < found[r.media_id].extra["motion_cost"]):
+                    found[r.media_id] = best
         progress(len(candidates), len(candidates), "done")
         out = [found.get(r.media_id, r) for r in rows]
         return sorted(out, key=lambda r: -r.probability)
@@ -164,17 +169,29 @@ def _loader(moments: MomentCache, key: tuple, library_path: str, model: PoseMode
     return load
 
 
-def _match(moments: MomentCache, key: tuple, load: Loader, model: PoseModel, pair: tuple[int, int | None, int],
-           frame: int, max_cells: int) -> MotionMatch:
-    """The cached motion table of pair = (query video, its track or None, other video) that covers `frame`,
-    computed when missing."""
-    media_a, track, media_b = pair
+def people_of(snapshot: LibrarySnapshot, tracks: TrackTable | None, media_id: int) -> list[int | None]:
+    """The person tracks of a media followed one by one (those with at least MIN_TRACK_SHARE of the longest
+    track's poses, as the per-person search), or [None], the best person of each frame, when it has none."""
+    if tracks is None:
+        return [None]
+    found = tracks.tracks_in(media_id)
+    if not found:
+        return [None]
+    longest = found[0][1]
+    return [t for t, n in found if n >= MIN_TRACK_SHARE * longest]
+
+
+def _match(moments: MomentCache, key: tuple, load: Loader, model: PoseModel,
+           pair: tuple[int, int | None, int, int | None], frame: int, max_cells: int) -> MotionMatch:
+    """The cached motion table of pair = (query video, its track, other video, its track; None: the best
+    person of each frame) that covers `frame`, computed when missing."""
+    media_a, track, media_b, track_b = pair
     ref, _ = load(media_a, track)
-    pair_key = key + ("motion", media_a, track, media_b)
+    pair_key = key + ("motion", media_a, track, media_b, track_b)
     hit = moments.find(pair_key, lambda m: m.covers(frame, ref.n_frames))
     if hit is not None:
         return hit
-    other, pose_ids = load(media_b, None)
+    other, pose_ids = load(media_b, track_b)
     start, end = segment(frame, ref.n_frames, other.n_frames, max_cells)
     reference = ref if (start, end) == (0, ref.n_frames) else _cut(ref, start, end)
     match = MotionMatch(start, best_moments(reference, other, model), pose_ids, other.mirrored)
