@@ -6,7 +6,7 @@ first). Also printed: the GUI thread's longest stall (the longest gap between tw
 and the load average.
 
     QT_QPA_PLATFORM=offscreen nice -n 10 .venv/bin/python benchmarks/app_open_large.py LIBRARY [--timeout 600]
-        [--single-frame]
+        [--single-frame] [--embeddings SEARCH_SCALE_DIR]
 """
 from __future__ import annotations
 
@@ -42,7 +42,14 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--single-frame", action="store_true",
                     help="untick 'by motion': the first answer is the best single frame per view")
+    ap.add_argument("--embeddings", type=Path, help="a folder with mean.npy and stddev.npy (search_scale.py's "
+                    "--dir): copied over the library's embedding columns first (search_app_large.py does the same)")
     args = ap.parse_args()
+    if args.embeddings:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from search_app_large import _replace_embeddings
+
+        _replace_embeddings(args.library, args.embeddings)
     reference = headless_open(args.library)
     print(f"reference: headless open (snapshot_job, fresh process) {reference:.2f} s; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)

@@ -83,6 +83,8 @@ class LibraryPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self.thumbnails: dict[int, QImage] = {}
+        self._placeholders: dict[bool, QIcon] = {}
+        self._filled: tuple | None = None   # (media, pose counts) the list shows, None after a thumbnail
         self.list = QListWidget()
         self.list.setIconSize(QSize(56, 56))
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
@@ -153,7 +155,10 @@ class LibraryPanel(QWidget):
     # --- media list ----------------------------------------------------------------------------------
     def refresh(self) -> None:
         snap = self.state.snapshot
-        self._fill(snap.media, snap.pose_counts())
+        counts = snap.pose_counts()
+        if (snap.media, counts) != self._filled:   # a reload with the same media (e.g. now embedded) keeps
+            self._fill(snap.media, counts)          # the list: 4,445 rows took 0.6 s of the GUI thread
+            self._filled = (snap.media, counts)
         n_media = len(snap.media)
         self.summary.setText(f"{n_media} media, {len(snap)} poses" if n_media else
                              "Drop videos or image folders here, or use File > Open.")
@@ -164,6 +169,7 @@ class LibraryPanel(QWidget):
         self._fill(media, {m.media_id: max(0, m.n_poses) for m in media})
 
     def _fill(self, media, counts: dict[int, int]) -> None:
+        self._filled = None
         self.list.clear()
         for m in media:
             item = QListWidgetItem(self._icon(m), self._text(m, counts.get(m.media_id, 0)))
@@ -185,14 +191,18 @@ class LibraryPanel(QWidget):
 
     def _icon(self, m: MediaRow) -> QIcon:
         image = self.thumbnails.get(m.media_id)
-        if image is None:
-            pix = QPixmap(56, 56)
-            pix.fill(QColor(60, 60, 66) if m.status != "error" else QColor(110, 40, 40))
-            return QIcon(pix)
+        if image is None:   # one placeholder per colour, shared by the rows (4,445 media: 4,445 pixmaps)
+            failed = m.status == "error"
+            if failed not in self._placeholders:
+                pix = QPixmap(56, 56)
+                pix.fill(QColor(110, 40, 40) if failed else QColor(60, 60, 66))
+                self._placeholders[failed] = QIcon(pix)
+            return self._placeholders[failed]
         return QIcon(QPixmap.fromImage(image))
 
     def set_thumbnails(self, images: dict) -> None:
         self.thumbnails.update(images)
+        self._filled = None
         self.refresh()
 
     def selected_media_ids(self) -> list[int]:
