@@ -161,8 +161,8 @@ class LibrarySnapshot:
         sigma) now, in the thread that built the snapshot, so the GUI thread never scans the library."""
         self.media_by_id
         self.pose_counts()
-        self.display_rows()
-        if self.has_embeddings:
+        if self.has_embeddings:    # the plot and the ranks need embeddings (and display_rows imports search)
+            self.display_rows()
             self._ranks()
             self.ambiguity_extremes(EXTREMES, most=True)
             self.ambiguity_extremes(EXTREMES, most=False)
