@@ -207,3 +207,18 @@ def test_lr_invariant_alignment_survives_intermittent_left_right_swaps():
     assert align_sequences(emb_a, detected2, MODEL, mirrored_b=mirrored2, lr_invariant=True).mirrored
     with pytest.raises(ValueError, match="lr_invariant needs mirrored_b"):
         align_sequences(emb_a, detected, MODEL, lr_invariant=True)
+
+
+def test_px_align_defaults_are_the_sync_panels():
+    """px.align aligns as the Sync panel does: its window and, given B's mirror image, left/right per frame."""
+    from poseexplorer.align.video_sync import SYNC_WINDOW_RATE, SYNC_WINDOW_TAPS
+
+    emb_a, emb_b = embed(motion(np.arange(60)), 21), embed(motion(np.arange(80) * 0.8), 22)
+    mirrored = embed(motion(np.arange(80) * 0.8, seed=3), 23)
+    sync = align_sequences(emb_a, emb_b, MODEL, kernel=SYNC_WINDOW_TAPS, rate=SYNC_WINDOW_RATE).path
+    np.testing.assert_array_equal(px.align(emb_a, emb_b, MODEL), sync)
+    lr_free = align_sequences(emb_a, emb_b, MODEL, mirrored_b=mirrored, kernel=SYNC_WINDOW_TAPS,
+                              rate=SYNC_WINDOW_RATE, lr_invariant=True).path
+    np.testing.assert_array_equal(px.align(emb_a, emb_b, MODEL, mirrored_b=mirrored), lr_free)
+    method = align_sequences(emb_a, emb_b, MODEL, kernel=7, rate=3).path
+    np.testing.assert_array_equal(px.align(emb_a, emb_b, MODEL, kernel=7, rate=3), method)
