@@ -114,15 +114,17 @@ def _cut(seq: PoseSequence, start: int, end: int) -> PoseSequence:
 
 def motion_search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: IndexCache, moments: MomentCache,
                       library_path: str, req: SearchRequest, tracks: TrackTable | None = None,
-                      max_media: int = MOTION_MEDIA, max_cells: int = MAX_CELLS) -> Job:
+                      max_media: int = MOTION_MEDIA, max_cells: int = MAX_CELLS,
+                      single_rows: list[ResultRow] | None = None) -> Job:
     """The best frame of each other media for the query pose, videos chosen by motion; returns
     list[ResultRow], one per media, best first (by the chosen frame's P). A query outside a video, or a
-    library without its file, gets per_media_search_job's answer. req.k is ignored."""
+    library without its file, gets per_media_search_job's answer (single_rows: that answer, when the caller
+    already has it). req.k is ignored."""
     single = per_media_search_job(snapshot, model, cache, req)
 
     def job(progress: Progress, cancel: CancelCheck) -> list[ResultRow]:
         row = snapshot.row_of(req.pose_id)
-        rows = single(lambda *a: None, cancel)
+        rows = single(lambda *a: None, cancel) if single_rows is None else list(single_rows)
         own = _media(snapshot, int(snapshot.media_ids[row])) if row >= 0 else None
         if not rows or own is None or not library_path or not _has_timeline(own):
             return rows

@@ -25,9 +25,14 @@ def test_best_frame_per_view_by_motion_and_back(loaded, qtbot):
     first = snap.media[0].media_id
     panel.per_media.setChecked(True)
     assert panel.by_motion.isEnabled() and panel.by_motion.isChecked()      # on by default for views
+    seen: list[list] = []
+    w.state.resultsChanged.connect(lambda *a: seen.append(list(w.state.results)))
     w.state.select_frame(first, 12)
     qtbot.waitUntil(lambda: _answered(w, panel), timeout=30000)
     shown = list(w.state.results)
+    answers = [r for r in seen if r]
+    assert len(answers) >= 2 and not any("motion_cost" in r.extra for r in answers[0])   # single frame first
+    assert answers[-1] == shown                                                         # then by motion
     req = panel.request()
     nothing, never = (lambda *a: None), (lambda: False)
     headless = motion_search_job(snap, w.state.model, IndexCache(), MomentCache(), w.state.library_path, req,

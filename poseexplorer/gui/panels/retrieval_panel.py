@@ -208,13 +208,25 @@ class RetrievalPanel(QWidget):
         self.header.setText("searching…")
         if self.per_person.isChecked():
             job = per_person_search_job(snap, model, self.cache, req, self.state.tracks)
-        elif self.per_media.isChecked() and self.by_motion.isChecked():
-            job = motion_search_job(snap, model, self.cache, self.moments, self.state.library_path or "", req,
-                                    self.state.tracks)
         else:
             job = (per_media_search_job if self.per_media.isChecked() else search_job)(snap, model, self.cache, req)
+        motion = self.per_media.isChecked() and self.by_motion.isChecked() and not self.per_person.isChecked()
         self.runner.run(job, "search", key="search",
-                        on_done=lambda rows: self._search_done(req, rows),
+                        on_done=lambda rows: (self._refine_by_motion if motion else self._search_done)(req, rows),
+                        on_failed=lambda msg, details: self._search_failed(msg))
+
+    def _refine_by_motion(self, req: SearchRequest, rows: list[ResultRow]) -> None:
+        """Show the single-frame answer at once, then let the motion around each frame choose it (seconds the
+        first time a video pair is scored; the same key, so a new search cancels it)."""
+        self.state.set_results(rows, req.pose_id)
+        if not rows:
+            self.searching = False
+            return
+        self.header.setText(self.header.text() + " · refining by motion…")
+        job = motion_search_job(self.state.snapshot, self.state.model, self.cache, self.moments,
+                                self.state.library_path or "", req, self.state.tracks, single_rows=rows)
+        self.runner.run(job, "search by motion", key="search",
+                        on_done=lambda found: self._search_done(req, found),
                         on_failed=lambda msg, details: self._search_failed(msg))
 
     def _search_done(self, req: SearchRequest, rows: list[ResultRow]) -> None:
