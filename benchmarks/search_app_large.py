@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -89,6 +90,7 @@ def _replace_embeddings(library: Path, folder: Path) -> None:
     """Overwrite the embedding columns of the library's column set with the rows of folder/mean.npy and
     stddev.npy (repeated if shorter), so the search sees embeddings shaped like the model's."""
     target = next(Path(str(library) + ".columns").glob("poses-*"))  # the one set benchmarks/library_open.py makes
+    shutil.rmtree(target / "search-index", ignore_errors=True)       # derived from the embeddings replaced here
     for name in ("mean", "stddev"):
         dst = np.load(target / f"{name}.npy", mmap_mode="r+")
         src = np.load(folder / f"{name}.npy", mmap_mode="r")

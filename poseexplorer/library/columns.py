@@ -52,6 +52,7 @@ class PoseColumns:
     mean: np.ndarray | None
     stddev: np.ndarray | None
     model_key: str = ""
+    folder: str = ""   # the set's folder when read from disk (replaced whole when the library changes)
 
     def __len__(self) -> int:
         return len(self.pose_ids)
@@ -120,7 +121,7 @@ def _load(folder: Path, model_key: str, embeddings: bool = True) -> PoseColumns:
         arrays[name] = np.load(f, mmap_mode="r") if f.exists() and (embeddings or name in _POSE_NAMES) else None
     if arrays["ambiguity"] is None:
         arrays["ambiguity"] = np.broadcast_to(np.float32(np.nan), arrays["pose_ids"].shape)
-    return PoseColumns(**arrays, model_key=model_key)
+    return PoseColumns(**arrays, model_key=model_key, folder=str(folder))
 
 
 def cached_columns(library_path: str | os.PathLike, model_key: str = "") -> PoseColumns | None:

@@ -93,14 +93,18 @@ def _nearest(dm2: np.ndarray, m: int) -> np.ndarray:
     return first[np.isfinite(dm2[first])]
 
 
-def scan_rows(mean: np.ndarray, rho: np.ndarray) -> np.ndarray:
+def scan_rows(mean: np.ndarray, rho: np.ndarray, shift: np.ndarray | None = None) -> np.ndarray:
     """The (N, D + 2) float32 rows [mean_j, rho_j, |mean_j|^2 - rho_j^2] of the one-pass ball test (see
-    ball_candidates): contiguous, so a query reads them once, as one matrix-vector product."""
+    ball_candidates): contiguous, so a query reads them once, as one matrix-vector product. shift: subtracted
+    from every mean first, a chunk at a time (no centred copy of all the means)."""
     mean = np.asarray(mean, np.float32)
     rho = np.asarray(rho, np.float32)
+    shift = None if shift is None or not np.any(shift) else np.asarray(shift, np.float32)
     out = np.empty((len(mean), mean.shape[1] + 2), np.float32)
     for s in range(0, len(mean), 1 << 20):
         m, r = np.asarray(mean[s:s + (1 << 20)], np.float32), rho[s:s + (1 << 20)]
+        if shift is not None:
+            m = m - shift
         out[s:s + len(m), :-2] = m
         out[s:s + len(m), -2] = r
         out[s:s + len(m), -1] = np.einsum("ij,ij->i", m, m) - r * r

@@ -102,7 +102,8 @@ def paged_snapshot(library_path: str, model: PoseModel | None, progress: Progres
                            PagedRows(library_path, "scores", (13,), ids, fill=0.0),
                            PagedRows(library_path, "world", (33, 3), ids), cols.mean, cols.stddev,
                            key if cols.mean is not None else "", visibility=cols.visibility,
-                           amb=cols.ambiguity if cols.mean is not None else None).warm()
+                           amb=cols.ambiguity if cols.mean is not None else None,
+                           store=cols.folder if cols.mean is not None else "").warm()
 
 
 def warm_up_job(progress: Progress, cancel: CancelCheck) -> bool:

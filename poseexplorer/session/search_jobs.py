@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -60,14 +61,33 @@ class IndexCache:
         key = (id(snapshot), snapshot.model_key)
         with self._lock:
             if self._key != key:
-                from ..search import PoseIndex
-
-                emb = Embedding(np.asarray(snapshot.mean), np.asarray(snapshot.stddev))
-                vis = snapshot.mean_visibility()
-                self._index = PoseIndex(snapshot.pose_ids, snapshot.media_ids, emb, model.a, model.b,
-                                        visibility=vis)
+                self._index = _build_index(snapshot, model)
                 self._key = key
             return self._index
+
+
+def _build_index(snapshot: LibrarySnapshot, model: PoseModel) -> Any:
+    """The PoseIndex of a snapshot; with a store (a large library), its derived arrays are memory-mapped
+    from there when an earlier session saved them, else computed and saved for the next one."""
+    from ..search import PoseIndex
+    from ..search.derived_files import has_derived
+
+    emb = Embedding(np.asarray(snapshot.mean), np.asarray(snapshot.stddev))
+    vis = snapshot.mean_visibility()
+    folder = Path(snapshot.store) / "search-index" if snapshot.store else None
+    if folder is not None and has_derived(folder):
+        try:
+            return PoseIndex(snapshot.pose_ids, snapshot.media_ids, emb, model.a, model.b, visibility=vis,
+                             derived=folder)
+        except ValueError:   # files of other poses: build again
+            pass
+    index = PoseIndex(snapshot.pose_ids, snapshot.media_ids, emb, model.a, model.b, visibility=vis)
+    if folder is not None:
+        try:
+            index.save_derived(folder)
+        except OSError:      # a read-only library folder: the index is just not kept
+            pass
+    return index
 
 
 def _mirrored_query(snapshot: LibrarySnapshot, row: int, model: PoseModel) -> Embedding:

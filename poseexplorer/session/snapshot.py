@@ -75,6 +75,9 @@ class LibrarySnapshot:
     model_key: str = ""
     visibility: np.ndarray | None = None
     amb: np.ndarray | None = None
+    #: a folder that holds files derived from these embeddings only (a large library's column set, replaced
+    #: whole when the library changes): the search index keeps its scan rows there; "" = none
+    store: str = ""
     _sorter: list = field(default_factory=list, repr=False, compare=False)
     _by_media: dict = field(default_factory=dict, repr=False, compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
