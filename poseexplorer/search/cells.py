@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .bounds import groups_may_reach
+from .ranking import gather
 
 BANDS = 4
 _CHUNK = 1 << 18
@@ -50,8 +51,8 @@ def fine_centroids(mean: np.ndarray, cell_size: int, seed: int = 0) -> tuple[np.
     n, d = mean.shape
     rng = np.random.default_rng(seed)
     n_fine = max(1, n // cell_size)
-    sample = np.take(mean, np.sort(rng.choice(n, min(n, max(200_000, 8 * n_fine)), replace=False)),
-                     axis=0).astype(np.float32)
+    sample = gather(mean, np.sort(rng.choice(n, min(n, max(200_000, 8 * n_fine)), replace=False)))
+    sample = sample.astype(np.float32)
     n_coarse = int(np.clip(round(np.sqrt(n_fine)), 1, 1024))
     coarse = faiss.Kmeans(d, n_coarse, niter=10, seed=seed, min_points_per_centroid=1)
     coarse.train(sample)

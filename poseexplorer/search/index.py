@@ -175,7 +175,8 @@ class PoseIndex:
     def build_cells(self, cell_size: int = 32) -> CellIndex:
         """Build (and use) the CellIndex over the current poses."""
         arr = self._arr
-        self._cells = CellIndex.build(arr.mean + arr.origin if np.any(arr.origin) else arr.mean, arr.stddev,
+        mean = arr.mean + arr.origin if np.any(arr.origin) else np.ascontiguousarray(arr.mean)   # FAISS: contiguous
+        self._cells = CellIndex.build(mean, arr.stddev,
                                       arr.rho, arr.pose_ids, cell_size=cell_size, seed=self.seed)
         return self._cells
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bounds import ball_radii, row_bounds
-from .ranking import _SLACK, scan_product, score_rows
+from .ranking import _SLACK, gather, scan_product, score_rows
 
 
 #: P at or below this is p's floor of 0.05 up to float32 rounding: no match at all
@@ -82,7 +82,7 @@ def best_per_media(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.
     cand, cslot = rows[near], slot[near]
     # stage 2: the projection bounds with each row's media tau
     reach = _reach(tau, a, b)
-    lb, ub = row_bounds(mq, u, np.take(mean, cand, axis=0), np.take(stddev, cand, axis=0), rho_q,
+    lb, ub = row_bounds(mq, u, gather(mean, cand), gather(stddev, cand), rho_q,
                         np.take(rho, cand), eps_index, a, b, _SLACK, reach[cslot])
     keep = (lb <= reach[cslot]) & (ub >= tau[cslot])
     cand, cslot, ub = cand[keep], cslot[keep], ub[keep]

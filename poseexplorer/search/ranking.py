@@ -43,13 +43,20 @@ def top_indices(values: np.ndarray, k: int) -> np.ndarray:
     return part[np.lexsort((part, -values[part]))]
 
 
+def gather(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """a[rows] (rows of a 2-D array): np.take, about twice as fast, where `a` is contiguous; indexing where
+    it is a strided view (the index's means are the scan rows' first columns), since np.take would first
+    copy the whole array."""
+    return np.take(a, rows, axis=0) if a.flags.c_contiguous else a[rows]
+
+
 def score_rows(zq: np.ndarray, mean: np.ndarray, stddev: np.ndarray, eps_index: np.ndarray, rows: np.ndarray,
                a: float, b: float) -> np.ndarray:
     """Exact sampled P of the given index rows, chunked. -> (len(rows),) float64."""
     out = np.empty(len(rows), np.float64)
     for s in range(0, len(rows), CHUNK):
         r = rows[s:s + CHUNK]
-        out[s:s + CHUNK] = sampled_probability(zq, np.take(mean, r, axis=0), np.take(stddev, r, axis=0),
+        out[s:s + CHUNK] = sampled_probability(zq, gather(mean, r), gather(stddev, r),
                                                eps_index, a, b)
     return out
 
@@ -68,8 +75,8 @@ def _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, rows, reach,
     keep, bounds = [], []
     for s in range(0, len(rows), chunk):
         r = rows[s:s + chunk]
-        lb, ub = row_bounds(mq, u, np.take(mean, r, axis=0), np.take(stddev, r, axis=0), rho_q, np.take(rho, r),
-                            eps_index, a, b, _SLACK, reach)  # np.take gathers ~2x faster than mean[r]
+        lb, ub = row_bounds(mq, u, gather(mean, r), gather(stddev, r), rho_q, np.take(rho, r),
+                            eps_index, a, b, _SLACK, reach)
         ok = (lb <= reach) & (ub >= tau)
         keep.append(r[ok])
         bounds.append(ub[ok])
@@ -232,7 +239,7 @@ def rank_cells(zq: np.ndarray, mq: np.ndarray, mean: np.ndarray, stddev: np.ndar
         return None
     rows = allowed_among(rows[~np.isin(rows, first)])
     # per row: the cheap bound, then the projection bound (as in rank_fast)
-    gap = np.take(mean, rows, axis=0) - mq[None]
+    gap = gather(mean, rows) - mq[None]
     near = np.sqrt(np.einsum("ij,ij->i", gap, gap)) - np.take(rho, rows) <= reach + rho_q
     cand, ub = _bounded_candidates(mq, u, mean, stddev, rho_q, rho, eps_index, rows[near], reach, tau, a, b)
     if len(cand) > max_candidates:
