@@ -110,7 +110,8 @@ class Session:
         """Replace the snapshot; a selection, pose or media the new one lacks is dropped."""
         self.snapshot = snapshot
         if self.selection is not None:
-            self.selection = np.intersect1d(self.selection, snapshot.pose_ids)
+            sel = np.unique(np.asarray(self.selection, np.int64))   # binary searches, not a sort of every pose
+            self.selection = sel[snapshot.rows_of(sel) >= 0]
         if self.pose_id >= 0 and snapshot.row_of(self.pose_id) < 0:
             self.pose_id = -1
         if self.media_id >= 0 and self.media_id not in snapshot.media_by_id:

@@ -113,6 +113,11 @@ def test_paged_rows_read_only_the_pages_asked_for(tmp_path):
     assert np.array_equal(rows[pick], xy[pick]) and np.array_equal(wrows[pick], world[pick], equal_nan=True)
     assert np.array_equal(rows[ids % 2 == 0], xy[ids % 2 == 0])
     assert len(rows._cache) <= 3 and len(wrows._cache) <= 2      # the LRU holds at most `pages` pages
+    spread = np.array([149, 0, 40, 77, 77, 100, 16, 130, 3])      # many pages: read by id, no page cached
+    cached = (list(rows._cache), list(wrows._cache))
+    assert np.array_equal(rows[spread], xy[spread])
+    assert np.array_equal(wrows[spread], world[spread], equal_nan=True)
+    assert (list(rows._cache), list(wrows._cache)) == cached
     with pytest.raises(IndexError):
         rows[150]
     with pytest.raises(TypeError, match="page at a time"):

@@ -56,3 +56,23 @@ def test_media_to_open_prefers_the_import_then_a_person():
     assert media_to_open(snap, 2) == (2, 0)        # an imported file without a person: its first frame
     assert media_to_open(snap, 1) == (3, 4)        # never a media that failed
     assert media_to_open(LibrarySnapshot.empty(), None) is None
+
+
+def test_a_new_snapshot_keeps_the_selected_poses_it_has():
+    from poseexplorer.session import Session
+
+    session = Session()
+    session.selection = np.array([105, 150, 101, 105])
+    session.set_snapshot(_snapshot())                     # pose ids 100..111
+    assert session.selection.tolist() == [101, 105]       # np.intersect1d's answer: sorted, unique
+
+
+def test_warm_answers_as_the_scans():
+    snap = _snapshot(n=40, d=5, seed=7).warm()
+    amb = snap.ambiguity()
+    for row in range(len(snap)):
+        assert snap.ambiguity_percentile(row) == pytest.approx(percentile_of(amb, amb[row]))
+    assert snap.ambiguity_extremes(5, most=True).tolist() == np.argsort(-amb, kind="stable")[:5].tolist()
+    assert snap.ambiguity_extremes(5, most=False).tolist() == np.argsort(amb, kind="stable")[:5].tolist()
+    np.testing.assert_allclose(snap.median_stddev(), np.median(snap.stddev, axis=0))
+    assert snap.pose_counts() == {1: 20, 2: 20}
