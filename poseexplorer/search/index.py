@@ -131,8 +131,12 @@ class PoseIndex:
         if vis.shape != (n,):
             raise ValueError(f"visibility must have shape ({n},), got {vis.shape}")
         mean, stddev = np.asarray(emb.mean, np.float32), np.asarray(emb.stddev, np.float32)
-        if derived is not None:
-            return self._load_derived(derived, pose_ids, media_ids, stddev, vis)
+        if derived is not None:   # memory-mapped as save_derived wrote them
+            origin, rho, scan = load_derived(derived, n, stddev.shape[1])
+            arr = _Arrays(pose_ids, media_ids, scan[:, :-2], stddev, vis, origin)
+            arr.rho, arr.scan = rho, scan
+            self._sort(arr)
+            return arr
         if not (np.isfinite(mean).all() and np.isfinite(stddev).all()):
             raise ValueError("the index embedding has non-finite rows; leave poses without embeddings out")
         if origin is None:
@@ -161,15 +165,7 @@ class PoseIndex:
 
     def save_derived(self, folder: str | Path) -> None:
         """Write what this index derived from its embedding into folder, for PoseIndex(..., derived=folder)."""
-        arr = self._arr
-        save_derived(folder, arr.origin, arr.rho, arr.scan)
-
-    def _load_derived(self, folder, pose_ids, media_ids, stddev, vis) -> _Arrays:
-        origin, rho, scan = load_derived(folder, *stddev.shape)
-        arr = _Arrays(pose_ids, media_ids, scan[:, :-2], stddev, vis, origin)
-        arr.rho, arr.scan = rho, scan
-        self._sort(arr)
-        return arr
+        save_derived(folder, self._arr.origin, self._arr.rho, self._arr.scan)
 
     # cells ----------------------------------------------------------------------------------------
     def build_cells(self, cell_size: int = 32) -> CellIndex:
