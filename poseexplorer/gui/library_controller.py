@@ -57,21 +57,38 @@ class LibraryController(QObject):
         return True
 
     def load_model(self, path: str | None) -> None:
-        """Load the embedding model in a worker (torch import takes seconds); then re-embed and reload."""
+        """Open the embedding model in a worker: its identity, matching scale and calibration first (no torch:
+        the library's stored embeddings and searches work at once, embed.lazy_model), then its network in a
+        second job (the torch import takes seconds); the library reloads with the model's embeddings."""
         def job(progress, cancel):
-            progress(0, 1, "loading model")
-            import torch
+            progress(0, 1, "opening model")
+            from ..embed.lazy_model import LazyPoseModel
 
-            from ..embed.model import load_model
+            return LazyPoseModel(path)
+
+        self._model_loading = True
+        self.runner.run(job, "open model", key="model", on_done=lambda m: self._model_loaded(m, path),
+                        on_failed=lambda msg, details: self._model_failed(msg))
+
+    def _load_network(self, model, path: str | None) -> None:
+        """Load the opened model's network now, in a worker, so the first embedding does not wait for it."""
+        def job(progress, cancel):
+            progress(0, 1, "loading model network")
+            import torch
 
             # One intra-op thread in the GUI process: torch's OpenMP workers spin between batches and took
             # CPU from the GUI thread during imports; embedding a few hundred poses per batch needs no pool.
             torch.set_num_threads(1)
-            return load_model(path)
+            return model.load()
 
-        self._model_loading = True
-        self.runner.run(job, "load model", key="model", on_done=lambda m: self._model_loaded(m, path),
-                        on_failed=lambda msg, details: self._model_failed(msg))
+        def failed(message: str) -> None:
+            if self.state.model is model:
+                self.state.set_model(None, None)
+                self._model_failed(message)
+                self.reload()      # the library as it is, without this model's embeddings
+
+        self.runner.run(job, "load model network", key="model network", nice=5,
+                        on_failed=lambda msg, details: failed(msg))
 
     def load_lifter(self, path: str) -> None:
         """Load an optional 3D-lifting model (for the 3D view of keypoint-file poses) in a worker."""
@@ -91,6 +108,8 @@ class LibraryController(QObject):
         self.model_error = ""
         self.state.set_model(model, path)
         self.state.statusMessage.emit(f"model: {model.name} ({model.kind}, {model.embed_dim}-D)")
+        if hasattr(type(model), "load") and not getattr(model, "loaded", True):
+            self._load_network(model, path)
         self.reload()
 
     def _model_failed(self, message: str) -> None:
