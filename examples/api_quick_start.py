@@ -22,6 +22,8 @@ emb.mean, emb.stddev                    # (N, 16) float32 arrays: the Gaussian o
 emb_a, emb_b = emb, model.embed(xy_b)
 P = model.matching_probability(emb_a, emb_b)   # (Na, Nb) matching probability, K=20 samples, seeded
 path = px.align(emb_a, emb_b, model)    # (L, 2) monotone DTW path: column 0 frames of A, column 1 of B
+scores_b = np.ones(xy_b.shape[:2], np.float32)
+path = px.align(emb_a, emb_b, model, mirrored_b=model.embed(*px.core.mirror_coco13(xy_b, 0.0, scores_b)))
 
 print(f"embedded {len(emb.mean)} poses of A into {emb.mean.shape[1]}-D Gaussians "
       f"(mean sigma {emb.stddev.mean():.3f})")

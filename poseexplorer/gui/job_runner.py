@@ -133,9 +133,9 @@ class JobRunner(QObject):
         if key is not None and self._latest.get(key) is worker:
             del self._latest[key]
         self._end(entry[2])
-        if key is not None and queue and self._queues.get(key):
+        if key is not None and self._queues.get(key) and not self._key_busy(key):   # queued behind any job of the key
             nxt = self._queues[key].popleft()
-            self._start(nxt, key, queue)
+            self._start(nxt, key, True)
         self.activity.emit(len(self._running))
 
     @staticmethod

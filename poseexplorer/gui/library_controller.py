@@ -110,7 +110,7 @@ class LibraryController(QObject):
         self.state.statusMessage.emit(f"model: {model.name} ({model.kind}, {model.embed_dim}-D)")
         if hasattr(type(model), "load") and not getattr(model, "loaded", True):
             self._load_network(model, path)
-        self.reload()
+        self.reload(queue=True)   # behind a snapshot already on its way (the library listed without the model)
 
     def _model_failed(self, message: str) -> None:
         self._model_loading = False
@@ -125,13 +125,14 @@ class LibraryController(QObject):
         return self._model_loading
 
     # --- snapshot ---------------------------------------------------------------------------------
-    def reload(self) -> None:
-        """Embed missing poses and rebuild the snapshot (newest request wins)."""
+    def reload(self, queue: bool = False) -> None:
+        """Embed missing poses and rebuild the snapshot (newest request wins; queue: after the one running)."""
         if self.state.library_path is None:
             return
         if self._model_loading:  # the model's arrival triggers the reload, with embeddings
             self._reload_after_model = True
-        self.runner.run(self.state.snapshot_job(), "load library", key="snapshot", on_done=self._snapshot_loaded,
+        self.runner.run(self.state.snapshot_job(), "load library", key="snapshot", queue=queue,
+                        on_done=self._snapshot_loaded,
                         on_progress=self._snapshot_progress,
                         on_failed=lambda msg, details: self.state.statusMessage.emit(f"library: {msg}"))
 

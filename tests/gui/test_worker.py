@@ -105,3 +105,19 @@ def test_runner_cancel_all_lets_go_of_a_job_that_does_not_stop(qtbot):
     queued = runner.run(lambda progress, cancel: 7, "after", on_done=calls.append)
     qtbot.waitUntil(lambda: calls == [7], timeout=5000)
     assert not queued.active
+
+
+def test_runner_queues_behind_a_job_started_without_the_queue(qtbot):
+    """queue=True waits for whatever job holds the key, also one started to replace (the library listed
+    without the model, then the snapshot with it), and then runs."""
+    from poseexplorer.gui.job_runner import JobRunner
+
+    gate = threading.Event()
+    order = []
+    runner = JobRunner()
+    runner.run(lambda progress, cancel: gate.wait(5) and "first", "first", key="snapshot", on_done=order.append)
+    runner.run(lambda progress, cancel: "second", "second", key="snapshot", queue=True, on_done=order.append)
+    qtbot.wait(100)
+    assert order == []                               # the second waits for the first
+    gate.set()
+    qtbot.waitUntil(lambda: order == ["first", "second"] and runner.running_count == 0, timeout=5000)
