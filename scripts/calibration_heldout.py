@@ -3,7 +3,7 @@ actor mm, with the evaluation's protocol (docs/results.md sections 1 and 3: eval
 all rigs, exact and noisy, each query's top-20; P by quadrature as the evaluation's main row, and/or the
 app's sampled K = 20 estimate on a 30-candidate shortlist). Prints the section-3 markdown.
 
-    .venv/bin/python scripts/calibration_heldout.py assets/prvipe.safetensors --val-set /work/cache/val_mm.npz
+    .venv/bin/python scripts/calibration_heldout.py assets/prvipe.safetensors --val-set ../cache/val_mm.npz
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Held-out check of a 3D lifting model: NP-MPJPE on actor mm against the training mean pose.
 
-    .venv/bin/python scripts/lift_heldout.py assets/lift3d.safetensors --val-data /work/cache/val_mm.npz \
-        --train-data /work/cache/train.npz
+    .venv/bin/python scripts/lift_heldout.py assets/lift3d.safetensors --val-data ../cache/val_mm.npz \
+        --train-data ../cache/train.npz
 
 The frames and the 4 fixed cameras are those of trainer/cross_view_validation.py (800 frames, clean and
 detector-noisy views).

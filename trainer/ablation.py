@@ -5,7 +5,7 @@ Each config in a folder (trainer/configs/ablation/*.json) names a finished train
 trainer/cross_view_validation.py, the same one behind the bundled model's card: clean and detector-noisy views of the validation set,
 Hit@1/10/20 averaged over ordered camera pairs. Nothing here feeds back into training.
 
-    python -m trainer.ablation --config-dir trainer/configs/ablation --val-data /work/cache/val_mm.npz
+    python -m trainer.ablation --config-dir trainer/configs/ablation --val-data ../cache/val_mm.npz
 """
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def ablation_table(config_dir: Path, val_data: str, val_size: int = 800, seed: i
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m trainer.ablation", description=__doc__.splitlines()[0])
     p.add_argument("--config-dir", type=Path, default=Path("trainer/configs/ablation"))
-    p.add_argument("--val-data", required=True, help="held-out dataset (.npz), e.g. /work/cache/val_mm.npz")
+    p.add_argument("--val-data", required=True, help="held-out dataset (.npz), e.g. ../cache/val_mm.npz")
     p.add_argument("--val-size", type=int, default=800, help="validation frames (the bundled card used 800)")
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated detector noise (card: 0)")
     p.add_argument("--threads", type=int, default=1)
