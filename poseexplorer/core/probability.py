@@ -194,6 +194,17 @@ def matching_probability(emb_a: Embedding, emb_b: Embedding, a: float, b: float,
     return probability_from_samples(sample(emb_a, eps[0]), sample(emb_b, eps[1]), a, b)
 
 
+def model_matching_probability(kind: str, emb_a: Embedding, emb_b: Embedding, a: float, b: float,
+                               k: int = DEFAULT_SAMPLES, seed: int = 0) -> np.ndarray:
+    """A model's (Na, Nb) matching probability by its kind: sampled (K draws) for "prvipe", from the means
+    for the point models ("l2vipe", "lift3d"), whose stddev is negligible."""
+    if kind == "prvipe":
+        return matching_probability(emb_a, emb_b, a, b, k=k, seed=seed)
+    za = np.asarray(emb_a.mean, np.float32)[:, None]
+    zb = np.asarray(emb_b.mean, np.float32)[:, None]
+    return probability_from_samples(za, zb, a, b)
+
+
 def distance_kernel(prob: np.ndarray) -> np.ndarray:
     """D = -log P, the distance the losses and DTW use."""
     return -np.log(np.clip(prob, 1e-12, None))

@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from ..core.poses import Embedding
-from ..core.probability import DEFAULT_SAMPLES, matching_probability, probability_from_samples
+from ..core.probability import DEFAULT_SAMPLES, model_matching_probability
 from .calibration import Calibration, calibration_for
-from .paths import default_model_path
+from .paths import default_model_path, sha256_of
 
 #: the model card's key in the safetensors header (embed.modelfile.CARD_KEY)
 _CARD_KEY = "card"
@@ -30,16 +30,6 @@ _LIFT_OUTPUT = 17 * 3
 
 class LazyModelError(Exception):
     """The model file is missing or its header unreadable; names the file."""
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_header(path: Path) -> tuple[dict, float, float]:
@@ -72,7 +62,7 @@ class LazyPoseModel:
         self.path = Path(path) if path is not None else default_model_path()
         if not self.path.is_file():
             raise LazyModelError(f"model file not found: {self.path}")
-        self.sha256 = _sha256(self.path)
+        self.sha256 = sha256_of(self.path)
         self.card, self.a, self.b = read_header(self.path)
         network = self.card["network"]
         self.kind = str(network.get("kind", "prvipe"))
@@ -108,11 +98,7 @@ class LazyPoseModel:
     def matching_probability(self, emb_a: Embedding, emb_b: Embedding, k: int = DEFAULT_SAMPLES,
                              seed: int = 0) -> np.ndarray:
         """(Na, Nb) matching probability, exactly as TorchPoseModel computes it (numpy only)."""
-        if self.kind == "prvipe":
-            return matching_probability(emb_a, emb_b, self.a, self.b, k=k, seed=seed)
-        za = np.asarray(emb_a.mean, np.float32)[:, None]
-        zb = np.asarray(emb_b.mean, np.float32)[:, None]
-        return probability_from_samples(za, zb, self.a, self.b)
+        return model_matching_probability(self.kind, emb_a, emb_b, self.a, self.b, k=k, seed=seed)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in ("_lock", "_model"):

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..core.poses import Embedding
-from ..core.probability import DEFAULT_SAMPLES, matching_probability, probability_from_samples
+from ..core.probability import DEFAULT_SAMPLES, model_matching_probability
 from .calibration import IDENTITY, Calibration, calibration_for
 from .inputs import network_input, visibility
 from .modelfile import ModelFileError, load_network
@@ -92,11 +92,7 @@ class TorchPoseModel:
     def matching_probability(self, emb_a: Embedding, emb_b: Embedding, k: int = DEFAULT_SAMPLES,
                              seed: int = 0) -> np.ndarray:
         """(Na, Nb) matching probability; sampled with K draws for Pr-VIPE, from the means otherwise."""
-        if self.kind == "prvipe":
-            return matching_probability(emb_a, emb_b, self.a, self.b, k=k, seed=seed)
-        za = np.asarray(emb_a.mean, np.float32)[:, None]
-        zb = np.asarray(emb_b.mean, np.float32)[:, None]
-        return probability_from_samples(za, zb, self.a, self.b)
+        return model_matching_probability(self.kind, emb_a, emb_b, self.a, self.b, k=k, seed=seed)
 
 
 def load_model(path: str | os.PathLike | None = None) -> TorchPoseModel:

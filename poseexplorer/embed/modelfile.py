@@ -6,13 +6,13 @@ checked on load when present. Every failure raises ModelFileError naming the fil
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import torch
 
 from .network import MatchingScale, NetworkSpec, PrVipeNet
+from .paths import sha256_of
 
 CARD_KEY = "card"
 FORMAT = "poseexplorer-prvipe/1"
@@ -20,14 +20,6 @@ FORMAT = "poseexplorer-prvipe/1"
 
 class ModelFileError(Exception):
     """A model file is missing, truncated, corrupt or does not match its card."""
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def card_path_for(weights: Path) -> Path:

@@ -25,3 +25,14 @@ def default_model_path() -> Path:
     """$POSEEXPLORER_MODEL, else assets/prvipe_upright.safetensors of the source tree or the installed data."""
     env = os.environ.get(ENV_VAR)
     return Path(env) if env else bundled_asset_path(DEFAULT_NAME)
+
+
+def sha256_of(path: Path) -> str:
+    """The sha256 of a file's bytes (a model's identity: the library keys stored embeddings by it)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -54,16 +54,9 @@ def test_missing_damaged_and_bad_weight_files_say_what_is_wrong(tmp_path):
     cut.write_bytes(BUNDLED.read_bytes()[:1000])
     with pytest.raises(LazyModelError, match="not a readable model file"):
         LazyPoseModel(cut)
-    import torch
-    from safetensors.torch import load_file, save_file
-    from safetensors import safe_open
+    from tests.gui.explorer_media import damaged_model
 
-    with safe_open(str(BUNDLED), framework="pt") as f:
-        meta = f.metadata()
-    tensors = load_file(str(BUNDLED))
-    tensors["stem.0.weight"] = torch.full_like(tensors["stem.0.weight"], float("nan"))
-    bad = tmp_path / "nan.safetensors"
-    save_file(tensors, str(bad), metadata=meta)
+    bad = damaged_model(BUNDLED, tmp_path / "nan.safetensors")
     lazy = LazyPoseModel(bad)                                  # the header is fine: the library can open...
     with pytest.raises(ModelFileError, match="NaN"):          # ...and the network says what is wrong
         lazy.load()

@@ -107,3 +107,18 @@ def tiny_lifter(path: Path) -> Path:
     net = PrVipeNet(NetworkSpec(kind="lift3d", width=32, blocks=1)).eval()
     save_model(path, net, MatchingScale(), {"name": "tiny-lifter-test"})
     return path
+
+
+def damaged_model(src: Path, dst: Path) -> Path:
+    """A copy of a model file whose header and matching scale are intact and whose first layer's weights
+    are NaN (a diverged training run, a damaged download)."""
+    import torch
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    with safe_open(str(src), framework="pt") as f:
+        meta = f.metadata()
+    tensors = load_file(str(src))
+    tensors["stem.0.weight"] = torch.full_like(tensors["stem.0.weight"], float("nan"))
+    save_file(tensors, str(dst), metadata=meta)
+    return dst

@@ -8,7 +8,7 @@ import pytest
 from poseexplorer.gui.main_window import MainWindow
 from poseexplorer.gui.settings import AppSettings
 
-from .explorer_media import tiny_model, write_track
+from .explorer_media import damaged_model, tiny_model, write_track
 from .test_explorer_window import drop_paths, idle
 
 pytestmark = pytest.mark.gui
@@ -37,17 +37,7 @@ def test_the_model_opens_first_and_its_network_follows(qtbot, tmp_path):
 
 
 def test_a_model_with_damaged_weights_is_reported_and_the_library_still_opens(qtbot, tmp_path):
-    import torch
-    from safetensors import safe_open
-    from safetensors.torch import load_file, save_file
-
-    good = tiny_model(tmp_path / "tiny.safetensors")
-    with safe_open(str(good), framework="pt") as f:
-        meta = f.metadata()
-    tensors = load_file(str(good))
-    tensors["stem.0.weight"] = torch.full_like(tensors["stem.0.weight"], float("nan"))
-    bad = tmp_path / "damaged.safetensors"
-    save_file(tensors, str(bad), metadata=meta)
+    bad = damaged_model(tiny_model(tmp_path / "tiny.safetensors"), tmp_path / "damaged.safetensors")
     w, messages = _window(qtbot, tmp_path, bad)
     qtbot.waitUntil(lambda: idle(w) and any("NaN" in m for m in messages), timeout=60000)
     assert w.state.model is None and "NaN" in w.controller.model_error
