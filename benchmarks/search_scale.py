@@ -119,7 +119,7 @@ def run_size(folder: Path, n: int, queries: Embedding, a: float, b: float, args)
     rss_built = peak_rss_mb()
     res = {k: [] for k in ("fast", "fast_cpu", "full", "exh", "media", "media_cpu", "one_media")}
     same_full = same_exh = certified = 0
-    scored = []
+    scored, exact_media = [], []
     index.query(queries[0], k=args.k)  # warm-up (page-in, BLAS)
     for qi in range(args.queries):
         q = queries[qi]
@@ -140,6 +140,7 @@ def run_size(folder: Path, n: int, queries: Embedding, a: float, b: float, args)
         found, t, c = timed(lambda: index.best_per_media(q, exclude_media=[own]))
         res["media"].append(t)
         res["media_cpu"].append(c)
+        exact_media.append(float(np.mean(found.exact)))
         if qi < 3:  # the former way: one restricted query per media, timed on a few media
             m = int(found.media[-1])
             _, t, _ = timed(lambda: index.query(q, k=1, restrict_media=[m]))
@@ -147,7 +148,7 @@ def run_size(folder: Path, n: int, queries: Embedding, a: float, b: float, args)
     ms = {k: np.array(v) * 1e3 for k, v in res.items()}
     return dict(n=n, build=t_build, ms=ms, same_full=same_full, same_exh=same_exh, certified=certified,
                 scored=int(np.median(scored)), rss=peak_rss_mb(), rss_built=rss_built, n_media=int(media[-1]) + 1,
-                exact_media=float(np.mean(found.exact)), load=os.getloadavg()[0])
+                exact_media=float(np.mean(exact_media)) if exact_media else float("nan"), load=os.getloadavg()[0])
 
 
 def peak_rss_mb() -> float:
