@@ -33,36 +33,13 @@ from ..core.poses import Embedding
 from ..core.probability import DEFAULT_SAMPLES, noise_table
 from .derived_files import load_derived, save_derived
 from .filters import allowed_rows
+from .hits import Hit, QueryStats
 from .per_media import NO_MATCH, MediaBest, best_per_media
 from .cells import CellIndex, ids_fingerprint
 from .ranking import Ranked, rank_cells, rank_exhaustive, rank_fast, scan_rows, top_indices
 from .scoring import query_samples
 
 _SMALL = 2048  # at most this many allowed poses: score them all instead of bounding
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved pose. probability: the sampled matching probability (the confidence);
-    mirrored: the mirrored query matched this pose better; row: the pose's row in the index arrays."""
-
-    pose_id: int
-    media_id: int
-    probability: float
-    mirrored: bool
-    row: int
-
-
-@dataclass(frozen=True)
-class QueryStats:
-    """How the last query was answered: rows allowed by the filters, rows scored exactly, certificate;
-    cells: answered from the CellIndex (then `allowed` counts the allowed rows among those it read)."""
-
-    allowed: int
-    scored: int
-    certified: bool
-    exhaustive: bool
-    cells: bool = False
 
 
 @dataclass
