@@ -108,7 +108,7 @@ class LibraryController(QObject):
         self.model_error = ""
         self.state.set_model(model, path)
         self.state.statusMessage.emit(f"model: {model.name} ({model.kind}, {model.embed_dim}-D)")
-        if hasattr(type(model), "load") and not getattr(model, "loaded", True):
+        if not getattr(model, "loaded", True):   # a LazyPoseModel: its network follows in a worker
             self._load_network(model, path)
         self.reload(queue=True)   # behind a snapshot already on its way (the library listed without the model)
 

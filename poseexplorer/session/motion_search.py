@@ -125,12 +125,12 @@ def motion_search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: IndexC
     def job(progress: Progress, cancel: CancelCheck) -> list[ResultRow]:
         row = snapshot.row_of(req.pose_id)
         rows = single(lambda *a: None, cancel) if single_rows is None else list(single_rows)
-        own = _media(snapshot, int(snapshot.media_ids[row])) if row >= 0 else None
+        own = snapshot.media_by_id.get(int(snapshot.media_ids[row])) if row >= 0 else None
         if not rows or own is None or not library_path or not _has_timeline(own):
             return rows
         track = None if tracks is None else int(tracks.track_of([req.pose_id])[0])
         track = None if track is None or track < 0 else track
-        candidates = [r for r in rows if _has_timeline(_media(snapshot, r.media_id))][:max_media]
+        candidates = [r for r in rows if _has_timeline(snapshot.media_by_id.get(r.media_id))][:max_media]
         key = (library_path, snapshot.model_key)
         load = _loader(moments, key, library_path, model)
         frame = int(snapshot.frames[row])
@@ -150,10 +150,6 @@ def motion_search_job(snapshot: LibrarySnapshot, model: PoseModel, cache: IndexC
         out = [found.get(r.media_id, r) for r in rows]
         return sorted(out, key=lambda r: -r.probability)
     return job
-
-
-def _media(snapshot: LibrarySnapshot, media_id: int):
-    return next((m for m in snapshot.media if m.media_id == media_id), None)
 
 
 def _has_timeline(media) -> bool:
